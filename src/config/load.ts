@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config, type ConfigInput } from './schema.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const defaultConfigPath = 'config/default.yaml';
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the YAML file named by UPGATE_CONFIG (or the default), applies the environment, validates and freezes. */
+export function loadConfig(env: Env = process.env): Config {
+  const path = env.UPGATE_CONFIG ?? defaultConfigPath;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`config: cannot read ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`config: ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  return parseConfig(applyEnv(raw as ConfigInput, env), path);
+}
+
+/** Validates a config object: unknown keys and wrong types are rejected naming the key. */
+export function parseConfig(input: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(`${source}: ${describeIssues(result.error)}`);
+  return deepFreeze(result.data);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => `unknown key "${path ? `${path}.` : ''}${key}"`).join('; ');
+      }
+      return `"${path || '(root)'}": ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function applyEnv(file: ConfigInput, env: Env): ConfigInput {
+  const config = structuredClone(file);
+  const server = (config.server ??= {});
+  const store = (config.store ??= {});
+  const upstream = (config.upstream ??= {});
+  if (env.PORT) server.port = toPort(env.PORT);
+  if (env.HOST) server.host = env.HOST;
+  if (env.REDIS_URL) store.redisUrl = env.REDIS_URL;
+  if (env.UPGATE_ADMIN_TOKEN) (config.admin ??= {}).token = env.UPGATE_ADMIN_TOKEN;
+  if (env.UPSTREAM_URL) upstream.url = env.UPSTREAM_URL;
+  if (env.UPSTREAM_CLIENT_ID) {
+    upstream.lanes = [{ id: 'default', clientId: env.UPSTREAM_CLIENT_ID, limits: upstream.defaultLimits }];
+  }
+  return config;
+}
+
+function toPort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`config: "PORT" must be a port number, got ${JSON.stringify(value)}`);
+  return port;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,51 @@
+/**
+ * Every error a client can see, with its stable code (legacy Imgur numbers where one exists)
+ * and HTTP status. One catalogue, rendered by one error middleware in the client's format.
+ */
+export const errorCatalogue = {
+  noImage: { code: 1000, status: 400, message: 'No image data was sent to the upload API' },
+  tooLarge: { code: 1002, status: 413, message: 'Image is larger than the size limit' },
+  unsupportedType: { code: 1003, status: 415, message: 'Image format not supported, or image is corrupt' },
+  badKey: { code: 1004, status: 403, message: 'Invalid or revoked API key' },
+  quotaExhausted: { code: 1008, status: 429, message: 'Upload limit reached' },
+  notFound: { code: 1009, status: 404, message: 'Not found' },
+  invalidUrl: { code: 1011, status: 400, message: 'Invalid URL' },
+  noKey: { code: 1015, status: 401, message: 'No API key was sent' },
+  adminUnauthorized: { code: 1016, status: 401, message: 'Admin token required' },
+  overloaded: { code: 1020, status: 503, message: 'Gateway overloaded, try again later' },
+  storeUnavailable: { code: 1020, status: 503, message: 'Quota store unavailable, try again later' },
+  upstreamFailed: { code: 1021, status: 502, message: 'Upstream failed' },
+  upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },
+  malformed: { code: 9000, status: 400, message: 'Malformed request' },
+} as const;
+
+export type ErrorKind = keyof typeof errorCatalogue;
+
+export interface GatewayErrorOptions {
+  /** Replaces the catalogue's message with a more specific one. */
+  message?: string;
+  /** Seconds after which a retry may succeed: sent as Retry-After. */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+  readonly kind: ErrorKind;
+  readonly code: number;
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+
+  constructor(kind: ErrorKind, options: GatewayErrorOptions = {}) {
+    const entry = errorCatalogue[kind];
+    super(options.message ?? entry.message, { cause: options.cause });
+    this.kind = kind;
+    this.code = entry.code;
+    this.status = entry.status;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
+  }
+}
+
+export function isGatewayError(error: unknown): error is GatewayError {
+  return error instanceof GatewayError;
+}

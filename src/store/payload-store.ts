@@ -1,0 +1,28 @@
+import type { Readable } from 'node:stream';
+
+/** Bytes of one upload, stored once by content address (SHA-256), shared by every job that names them. */
+export interface StoredPayload {
+  /** Hex SHA-256 of the bytes: the content address. */
+  ref: string;
+  size: number;
+  /** The first bytes (up to 4100), enough to detect the type from magic numbers. */
+  head: Buffer;
+}
+
+export interface PayloadStore {
+  /**
+   * Streams `source` into the store and takes one reference on it. Rejects with
+   * GatewayError('tooLarge') as soon as more than `maxBytes` arrive, keeping nothing.
+   */
+  put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload>;
+  /** The bytes, streamed in chunks (never loaded whole). */
+  open(ref: string): Readable;
+  /** Takes one more reference (e.g. a job recovered after a restart). */
+  retain(ref: string): Promise<void>;
+  /** Drops one reference; the bytes are deleted with the last one. */
+  release(ref: string): Promise<void>;
+  /** Whether the bytes exist. */
+  has(ref: string): Promise<boolean>;
+}
+
+export const typeDetectionBytes = 4100;

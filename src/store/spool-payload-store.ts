@@ -1,0 +1,82 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { PayloadIntake, toBuffer } from './payload-intake.js';
+import type { PayloadStore, StoredPayload } from './payload-store.js';
+
+/**
+ * The embedded store's payloads: files in `<spoolDir>/payloads`, named by SHA-256, written to a
+ * temporary name and renamed once complete, so a crash never leaves a half file under a real name.
+ * Reference counts live in memory; after a restart the queue retains the payloads of the jobs it recovers.
+ */
+export class SpoolPayloadStore implements PayloadStore {
+  private readonly dir: string;
+  private readonly refs = new Map<string, number>();
+
+  constructor(spoolDir: string) {
+    this.dir = join(spoolDir, 'payloads');
+  }
+
+  /** Creates the directory and removes uploads a crash left half-written. */
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    for (const name of await readdir(this.dir)) {
+      if (name.endsWith('.partial')) await rm(join(this.dir, name), { force: true });
+    }
+  }
+
+  async put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload> {
+    const partial = join(this.dir, `${randomUUID()}.partial`);
+    const intake = new PayloadIntake(maxBytes);
+    const out = createWriteStream(partial);
+    try {
+      for await (const raw of source) {
+        const chunk = toBuffer(raw);
+        intake.add(chunk);
+        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      }
+      out.end();
+      await finished(out);
+    } catch (error) {
+      out.destroy();
+      await rm(partial, { force: true });
+      throw error;
+    }
+    const stored = intake.finish();
+    await rename(partial, this.path(stored.ref));
+    this.refs.set(stored.ref, (this.refs.get(stored.ref) ?? 0) + 1);
+    return stored;
+  }
+
+  open(ref: string): Readable {
+    return createReadStream(this.path(ref), { highWaterMark: 256 * 1024 });
+  }
+
+  async retain(ref: string): Promise<void> {
+    this.refs.set(ref, (this.refs.get(ref) ?? 0) + 1);
+  }
+
+  async release(ref: string): Promise<void> {
+    const left = (this.refs.get(ref) ?? 1) - 1;
+    if (left > 0) {
+      this.refs.set(ref, left);
+      return;
+    }
+    this.refs.delete(ref);
+    await rm(this.path(ref), { force: true });
+  }
+
+  async has(ref: string): Promise<boolean> {
+    return stat(this.path(ref)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private path(ref: string): string {
+    return join(this.dir, ref);
+  }
+}
