@@ -1,0 +1,61 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric of one gateway, in its own registry (several gateways can live in one
+ * process, as in tests). Labels stay low-cardinality: key ids and lane ids, never raw IPs.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'upgate_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    uploads: new Counter({
+      name: 'upgate_uploads_total',
+      help: 'Upload requests by key, outcome (done, queued, rejected, failed) and error code (0 = none).',
+      labelNames: ['key', 'outcome', 'code'] as const,
+      registers,
+    }),
+    quotaRejections: new Counter({
+      name: 'upgate_quota_rejections_total',
+      help: 'Uploads refused for quota, by the exhausted limit (e.g. key-1h, ip-1d).',
+      labelNames: ['limit'] as const,
+      registers,
+    }),
+    laneBudgetRemaining: new Gauge({
+      name: 'upgate_lane_budget_remaining',
+      help: 'Uploads each lane may still send upstream in its current windows.',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
+    lanePaused: new Gauge({
+      name: 'upgate_lane_paused',
+      help: '1 while a lane is paused by an upstream 429, else 0.',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
+    upstreamResponses: new Counter({
+      name: 'upgate_upstream_responses_total',
+      help: 'Upstream answers by lane and HTTP status (0 = no answer: timeout or reset).',
+      labelNames: ['lane', 'status'] as const,
+      registers,
+    }),
+    queueDepth: new Gauge({ name: 'upgate_queue_depth', help: 'Jobs waiting to go upstream.', registers }),
+    queueBytes: new Gauge({ name: 'upgate_queue_bytes', help: 'Payload bytes of the jobs waiting.', registers }),
+    queueOldestAge: new Gauge({ name: 'upgate_queue_oldest_age_seconds', help: 'Age of the oldest waiting job.', registers }),
+    dispatchLatency: new Histogram({
+      name: 'upgate_dispatch_latency_seconds',
+      help: 'Time from accepting an upload to its upstream answer.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    }),
+    storeErrors: new Counter({
+      name: 'upgate_store_errors_total',
+      help: 'Store (Redis) operations that failed, by operation.',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

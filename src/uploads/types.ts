@@ -1,0 +1,71 @@
+/** The image as the upstream will receive it: bytes in the payload store, or a URL the upstream fetches itself. */
+export type UploadSource =
+  | { kind: 'payload'; ref: string; size: number; mime: string }
+  | { kind: 'url'; url: string };
+
+/** One accepted upload, as the pipeline sees it once the HTTP layer has parsed and admitted it. */
+export interface UploadRequest {
+  /** The gateway key (its public id) the upload is charged to. */
+  keyId: string;
+  source: UploadSource;
+  /** Fields passed through to the upstream: name, title, description (legacy `caption` maps to description). */
+  fields: UploadFields;
+  /** Upstream user token for account uploads; forwarded as `Authorization: Bearer`, never logged. */
+  bearer?: string;
+  /** Client's Idempotency-Key: a repeat returns the same job. */
+  idempotencyKey?: string;
+  /** Where the result is POSTed when the job ends. */
+  callbackUrl?: string;
+}
+
+export interface UploadFields {
+  name?: string;
+  title?: string;
+  description?: string;
+}
+
+/** The upstream's v3 `data` object for an uploaded image (kept whole: extra fields pass through). */
+export interface UpstreamImage {
+  id: string;
+  link: string;
+  deletehash?: string;
+  type?: string;
+  width?: number;
+  height?: number;
+  size?: number;
+  datetime?: number;
+  [field: string]: unknown;
+}
+
+export type JobStatus = 'queued' | 'active' | 'done' | 'failed';
+
+/** What a client may see of a job (GET /3/jobs/:id and the 202 answer). */
+export interface JobView {
+  id: string;
+  status: JobStatus;
+  /** 1-based place in the dispatch order while queued. */
+  position?: number;
+  /** ISO time the job is expected to go upstream while queued. */
+  eta?: string;
+  /** The upstream's v3 data once done. */
+  result?: UpstreamImage;
+  /** Why it failed: the catalogue code, HTTP status and message. */
+  error?: { code: number; status: number; message: string };
+  createdAt: string;
+  finishedAt?: string;
+}
+
+export type SubmitOutcome =
+  | { state: 'done'; job: JobView; image: UpstreamImage }
+  | { state: 'queued'; job: JobView; retryAfterSeconds: number };
+
+/** What the upload routes hand an admitted upload to. */
+export interface UploadService {
+  /**
+   * Stores the job durably, then waits up to `waitMs` for it to finish. A finished job answers
+   * `done`; a job still waiting answers `queued`; a job that failed rejects with a GatewayError.
+   */
+  submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome>;
+  /** A job by id, only when it belongs to `keyId`. */
+  get(jobId: string, keyId: string): Promise<JobView | undefined>;
+}
