@@ -32,4 +32,6 @@ export interface Admission {
   usage(key: ApiKeyRecord, clientIp?: string): Promise<QuotaWindowState[]>;
   /** Clears a key's counters (admin reset). */
   resetKey(key: ApiKeyRecord): Promise<void>;
+  /** The client IPs (grouped as admitted) with the most admitted uploads recently, busiest first. */
+  topIps(limit: number): Promise<Array<{ ip: string; windows: QuotaWindowState[] }>>;
 }

@@ -1,0 +1,51 @@
+import type { JobView, UploadService } from '../uploads/types.js';
+
+/** One window of a lane's upstream budget. */
+export interface LaneWindowSnapshot {
+  /** `address` windows belong to the egress address, `client` windows to the credential. */
+  scope: 'address' | 'client';
+  limit: number;
+  windowMs: number;
+  remaining: number;
+  resetAt: number;
+}
+
+export interface LaneSnapshot {
+  id: string;
+  localAddress?: string;
+  windows: LaneWindowSnapshot[];
+  /** Uploads the lane may send now (the smallest remaining of its windows, 0 while paused). */
+  remaining: number;
+  /** Set while an upstream 429 pauses the lane: epoch ms when it resumes. */
+  pausedUntil?: number;
+}
+
+export interface QueueStats {
+  depth: number;
+  bytes: number;
+  /** Jobs being sent upstream right now (leased). */
+  active: number;
+  oldestAgeMs: number;
+  /** When the current backlog is expected to be drained, from lane budgets and resets (epoch ms). */
+  drainEta: number;
+  /** Waiting jobs per key id. */
+  byKey: Record<string, number>;
+}
+
+export interface AdminJobView extends JobView {
+  keyId: string;
+  attempts: number;
+  lane?: string;
+}
+
+/** The queue as the upload routes, the admin API and the dashboard see it. */
+export interface UploadQueue extends UploadService {
+  /** Starts dispatching (and recovering jobs left by a crashed instance). */
+  start(): Promise<void>;
+  /** Stops taking jobs, lets in-flight forwards finish (or releases them after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+  stats(): Promise<QueueStats>;
+  lanes(): Promise<LaneSnapshot[]>;
+  list(filter?: { status?: JobView['status']; keyId?: string; limit?: number }): Promise<AdminJobView[]>;
+  inspect(jobId: string): Promise<AdminJobView | undefined>;
+}
