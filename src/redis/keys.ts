@@ -10,6 +10,11 @@ export class RedisKeys {
     return `${this.prefix}quota:${subject}:${windowMs}`;
   }
 
+  /** Sorted set of client IPs (as grouped for quotas) by admitted uploads, for the busiest-IPs view. */
+  recentIps(): string {
+    return `${this.prefix}quota:recent-ips`;
+  }
+
   /** Hash of one stored API key record, by the SHA-256 of its secret. */
   apiKeyBySecretHash(secretHash: string): string {
     return `${this.prefix}apikey:${secretHash}`;
