@@ -49,6 +49,12 @@ export function createMetrics() {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
       registers,
     }),
+    callbacks: new Counter({
+      name: 'upgate_callbacks_total',
+      help: 'Job result callbacks by outcome (delivered, rejected by the receiver, refused target, failed after retries).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     storeErrors: new Counter({
       name: 'upgate_store_errors_total',
       help: 'Store (Redis) operations that failed, by operation.',
