@@ -20,6 +20,8 @@ export const errorCatalogue = {
   upstreamFailed: { code: 1021, status: 502, message: 'Upstream failed' },
   upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },
   malformed: { code: 9000, status: 400, message: 'Malformed request' },
+  /** Anything unexpected; the details go to the log, never to the client. */
+  internal: { code: 9001, status: 500, message: 'Internal error' },
 } as const;
 
 export type ErrorKind = keyof typeof errorCatalogue;
