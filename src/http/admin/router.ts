@@ -1,0 +1,38 @@
+import express, { Router } from 'express';
+import type { QuotaPolicy } from '../../config/schema.js';
+import { GatewayError } from '../../errors/catalogue.js';
+import type { KeyRegistry } from '../../keys/types.js';
+import type { Metrics } from '../../ops/metrics.js';
+import type { UploadQueue } from '../../queue/types.js';
+import type { Admission } from '../../quota/types.js';
+import { adminAuth } from './auth.js';
+import { keysRoutes } from './keys-routes.js';
+import { statusRoutes } from './status-routes.js';
+
+export interface AdminDeps {
+  /** The admin bearer token; null disables the admin API (every route answers 404). */
+  token: string | null;
+  keys: KeyRegistry;
+  admission: Admission;
+  queue: UploadQueue;
+  metrics: Metrics;
+  /** The gateway's quota policy, shown for keys without their own. Default `all`. */
+  defaultPolicy?: QuotaPolicy;
+}
+
+/** The admin API, mounted at /admin. Errors go to the app's one error middleware. */
+export function createAdminRouter(deps: AdminDeps): Router {
+  const router = Router();
+  const { token } = deps;
+  if (token === null) {
+    router.use(() => {
+      throw new GatewayError('notFound', { message: 'admin API disabled' });
+    });
+    return router;
+  }
+  const routeDeps = { ...deps, defaultPolicy: deps.defaultPolicy ?? 'all' };
+  router.use(adminAuth(token), express.json({ limit: '64kb' }));
+  router.use('/keys', keysRoutes(routeDeps));
+  router.use(statusRoutes(routeDeps));
+  return router;
+}
