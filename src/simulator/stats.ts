@@ -1,0 +1,76 @@
+/** One upload the simulator accepted. */
+export interface ReceivedRecord {
+  id: string;
+  /** Hex SHA-256 of the bytes (absent for URL uploads). */
+  sha256?: string;
+  url?: string;
+  size: number;
+  /** The Client-ID, when the upload came with one. */
+  clientId?: string;
+  /** The Bearer token, when the upload was an account upload. */
+  bearer?: string;
+  ip: string;
+  fields: Record<string, string>;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** What `GET /_sim/stats` answers. */
+export interface SimStats {
+  uploads: number;
+  rateLimited: number;
+  faults: number;
+  pendingFaults: number;
+  byIp: Record<string, number>;
+  byClient: Record<string, number>;
+  /** The latest accepted uploads, oldest first (bounded). */
+  received: ReceivedRecord[];
+}
+
+/** Counters of accepted and refused uploads; keeps the last `keep` uploads whole, so tests can prove each arrived once. */
+export class StatsRecorder {
+  private uploads = 0;
+  private rateLimited = 0;
+  private faults = 0;
+  private byIp = new Map<string, number>();
+  private byClient = new Map<string, number>();
+  private received: ReceivedRecord[] = [];
+
+  constructor(private readonly keep = 10_000) {}
+
+  accepted(record: ReceivedRecord, clientKey: string): void {
+    this.uploads += 1;
+    this.byIp.set(record.ip, (this.byIp.get(record.ip) ?? 0) + 1);
+    this.byClient.set(clientKey, (this.byClient.get(clientKey) ?? 0) + 1);
+    this.received.push(record);
+    // Trim in batches: one splice per `keep` uploads instead of a shift per upload.
+    if (this.received.length >= this.keep * 2) this.received.splice(0, this.received.length - this.keep);
+  }
+
+  refused(): void {
+    this.rateLimited += 1;
+  }
+
+  faulted(): void {
+    this.faults += 1;
+  }
+
+  snapshot(pendingFaults: number): SimStats {
+    return {
+      uploads: this.uploads,
+      rateLimited: this.rateLimited,
+      faults: this.faults,
+      pendingFaults,
+      byIp: Object.fromEntries(this.byIp),
+      byClient: Object.fromEntries(this.byClient),
+      received: this.received.slice(-this.keep),
+    };
+  }
+
+  clear(): void {
+    this.uploads = this.rateLimited = this.faults = 0;
+    this.byIp.clear();
+    this.byClient.clear();
+    this.received = [];
+  }
+}
