@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buffer } from 'node:stream/consumers';
@@ -84,7 +84,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (fault?.kind === 'reset') return void req.socket.destroy();
     const delay = fault?.kind === 'latency' ? fault.ms : latencyMs;
     if (delay > 0) await sleep(delay);
-    if (fault?.kind === 'status') return send(res, failure(fault.status, fault.message ?? defaultMessage(fault.status), fault.body, path), limitHeaders(ip, caller));
+    if (fault?.kind === 'status') return send(res, failure(fault.status, fault.message ?? STATUS_CODES[fault.status] ?? `Error ${fault.status}`, fault.body, path), limitHeaders(ip, caller));
     if (fault?.kind === 'rate-limit') return rateLimitFault(res, fault, path);
     if (!received.image?.length && !received.url) return send(res, failure(400, 'No image data was sent to the upload API', 'json', path), limitHeaders(ip, caller));
     const info = received.url ? { mime: 'image/jpeg', ext: 'jpg', width: 0, height: 0 } : await imageInfo(received.image!);
@@ -232,9 +232,4 @@ const idAlphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 
 function randomId(length: number): string {
   return Array.from(randomBytes(length), (byte) => idAlphabet[byte % idAlphabet.length]).join('');
-}
-
-function defaultMessage(status: number): string {
-  if (status >= 500) return status === 503 ? 'Service Unavailable' : 'Internal Server Error';
-  return status === 400 ? 'Bad Request' : `Error ${status}`;
 }

@@ -17,7 +17,7 @@ const agents = new Map<string, Agent>();
 export async function postUpload(baseUrl: string, options: PostOptions = {}) {
   const localAddress = options.localAddress ?? '127.0.0.1';
   let agent = agents.get(localAddress);
-  if (!agent) agents.set(localAddress, (agent = new Agent({ connect: { localAddress } })));
+  if (!agent) agents.set(localAddress, (agent = new Agent({ localAddress })));
   let body = options.body;
   if (body === undefined) {
     body = new FormData();
