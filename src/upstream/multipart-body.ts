@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+
+/** The file part of a multipart body: streamed, with its exact size known beforehand. */
+export interface MultipartFile {
+  name: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  open(): Readable;
+}
+
+export interface MultipartBody {
+  contentType: string;
+  /** Exact byte length, sent as Content-Length (upstreams refuse chunked uploads more often than not). */
+  length: number;
+  body: Readable;
+}
+
+/**
+ * A multipart/form-data body of text fields and at most one streamed file. Hand-written because
+ * form-data's CombinedStream is a legacy stream undici does not take as a body, and undici's own
+ * FormData only streams Blobs, not a Readable of unknown origin; this is the whole format.
+ */
+export function multipartBody(fields: ReadonlyArray<readonly [string, string]>, file?: MultipartFile): MultipartBody {
+  const boundary = `----upgate${randomBytes(12).toString('hex')}`;
+  const head = Buffer.from(
+    fields.map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`).join('') +
+      (file ? `--${boundary}\r\nContent-Disposition: form-data; name="${quote(file.name)}"; filename="${quote(file.filename)}"\r\nContent-Type: ${file.contentType}\r\n\r\n` : ''),
+  );
+  const tail = Buffer.from(`${file ? '\r\n' : ''}--${boundary}--\r\n`);
+  async function* body(): AsyncGenerator<Buffer> {
+    yield head;
+    if (file) for await (const chunk of file.open()) yield chunk as Buffer;
+    yield tail;
+  }
+  return { contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + (file?.size ?? 0) + tail.length, body: Readable.from(body(), { objectMode: false }) };
+}
+
+/** Quotes a header parameter as browsers do (RFC 7578 §4.2): escape quotes and line breaks. */
+function quote(value: string): string {
+  return value.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
