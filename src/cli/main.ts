@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { demoCommand } from './demo.js';
 import { jobsCommand } from './jobs.js';
 import { keysCommand } from './keys.js';
 import { usageExitCodes } from './run.js';
@@ -13,5 +14,6 @@ program.addCommand(simulateUpstreamCommand());
 program.addCommand(usageExitCodes(keysCommand()));
 program.addCommand(usageExitCodes(usageCommand()));
 program.addCommand(usageExitCodes(jobsCommand()));
+program.addCommand(usageExitCodes(demoCommand()));
 
 await program.parseAsync(process.argv);
