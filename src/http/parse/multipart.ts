@@ -1,0 +1,94 @@
+import type { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { Request, Response } from 'express';
+import multer from 'multer';
+import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
+import type { PayloadStore, StoredPayload } from '../../store/payload-store.js';
+import { fromMulterError } from './library-errors.js';
+import { storePayload } from './store-payload.js';
+
+/** A file part streamed into the payload store. */
+export interface ReceivedFile {
+  fieldname: 'image' | 'video';
+  stored: StoredPayload;
+  /** The part's filename; absent when the client sent none. */
+  filename?: string;
+}
+
+export interface MultipartBody {
+  fields: Record<string, unknown>;
+  files: ReceivedFile[];
+}
+
+const fileFields = new Set(['image', 'video']);
+
+/**
+ * Reads a multipart body with multer, streaming the `image`/`video` file parts straight into the
+ * payload store. The first store failure (1002 past the cap) rejects at once: multer itself would
+ * answer only after draining the rest of the body, and the client should learn of a 413 without
+ * sending it all. Multer still removes whatever it stored, through `_removeFile`.
+ */
+export function readMultipart(req: Request, res: Response, payloads: PayloadStore, maxUploadBytes: number): Promise<MultipartBody> {
+  return new Promise((resolve, reject) => {
+    const stored = new Map<string, StoredPayload>();
+    const unnamed = new WeakSet<Readable>();
+    const storage: multer.StorageEngine = {
+      _handleFile(_req, file, callback) {
+        storePayload(payloads, file.stream, maxUploadBytes).then(
+          (payload) => {
+            stored.set(payload.ref, payload);
+            // The content address is the payload's name inside the store, as a file name is for disk storage.
+            callback(null, { filename: payload.ref, size: payload.size, originalname: unnamed.has(file.stream) ? '' : file.originalname });
+          },
+          (error: unknown) => {
+            reject(error);
+            callback(error);
+          },
+        );
+      },
+      _removeFile(_req, file, callback) {
+        payloads.release(file.filename).then(() => callback(null), callback);
+      },
+    };
+    const upload = multer({
+      storage,
+      limits: {
+        fileSize: maxUploadBytes,
+        // A base64 text part: the encoded cap plus room for a data: prefix.
+        fieldSize: Math.ceil((maxUploadBytes * 4) / 3) + 64 * 1024,
+        // At most one image and one video part, so one request cannot fill the store with many capped files.
+        files: 2,
+      },
+      fileFilter: (_req, file, callback) => callback(null, fileFields.has(file.fieldname)),
+      // busboy makes a part without a filename but typed application/octet-stream a file, and multer
+      // drops file parts without a filename; naming them here keeps them (e.g. form-data with a Buffer).
+      streamHandler(request: Request, busboy: EventEmitter) {
+        busboy.prependListener('file', (_name: string, stream: Readable, info: { filename?: string }) => {
+          if (info.filename) return;
+          unnamed.add(stream);
+          info.filename = 'upload';
+        });
+        request.pipe(busboy as unknown as NodeJS.WritableStream);
+      },
+    } as multer.Options & { streamHandler(request: Request, busboy: EventEmitter): void });
+
+    upload.any()(req, res, (error?: unknown) => {
+      if (error) return reject(isGatewayError(error) ? error : (fromMulterError(error) ?? malformed(error)));
+      const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+      resolve({
+        fields: req.body as Record<string, unknown>,
+        files: files.map((file) => ({
+          fieldname: file.fieldname as ReceivedFile['fieldname'],
+          stored: stored.get(file.filename)!,
+          ...(file.originalname ? { filename: file.originalname } : {}),
+        })),
+      });
+    });
+  });
+}
+
+/** busboy's own parse errors (no boundary, bad part header, unexpected end) are plain Errors. */
+function malformed(error: unknown): GatewayError {
+  const detail = error instanceof Error ? `: ${error.message}` : '';
+  return new GatewayError('malformed', { message: `Malformed multipart body${detail}`, cause: error });
+}
