@@ -1,0 +1,85 @@
+import type { Redis } from 'ioredis';
+import { runScript } from '../redis/connect.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { applyChanges, type KeyStore, type StoredKey } from './key-store.js';
+import type { ApiKeyRecord, KeyChanges } from './types.js';
+
+/** Keys in Redis, shared by every instance; changes are announced so every instance drops its cache. */
+export class RedisKeyStore implements KeyStore {
+  private subscriber?: Redis;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async findByHash(secretHash: string): Promise<StoredKey | undefined> {
+    const [json, hash] = await this.redis.hmget(this.keys.apiKeyBySecretHash(secretHash), 'record', 'hash');
+    return json && hash ? { record: JSON.parse(json) as ApiKeyRecord, secretHash: hash } : undefined;
+  }
+
+  async create(key: StoredKey): Promise<boolean> {
+    const keys = [this.keys.apiKeyIndex(), this.keys.apiKeyBySecretHash(key.secretHash)];
+    return (await runScript<number>(this.redis, 'createApiKey', keys, [key.record.id, key.secretHash, JSON.stringify(key.record)])) === 1;
+  }
+
+  async get(id: string): Promise<ApiKeyRecord | undefined> {
+    const hash = await this.redis.hget(this.keys.apiKeyIndex(), id);
+    return hash ? (await this.findByHash(hash))?.record : undefined;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    const hashes = Object.values(await this.redis.hgetall(this.keys.apiKeyIndex()));
+    if (hashes.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const hash of hashes) pipeline.hget(this.keys.apiKeyBySecretHash(hash), 'record');
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([error, json]) => {
+      if (error) throw error;
+      return typeof json === 'string' ? [JSON.parse(json) as ApiKeyRecord] : [];
+    });
+  }
+
+  async update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined> {
+    return this.change(id, (record) => applyChanges(record, changes));
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    return (await this.change(id, (record) => ({ ...record, revoked: true }))) !== undefined;
+  }
+
+  /** A subscriber connection of its own (a subscribed client can send nothing else). */
+  async watch(onChange: () => void): Promise<void> {
+    const channel = this.keys.apiKeyChanges();
+    const subscriber = this.redis.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', () => {});
+    subscriber.on('message', onChange);
+    await subscriber.connect().catch(() => {});
+    await subscriber.subscribe(channel).catch(() => {});
+    // Announcements sent while disconnected are lost: drop everything on reconnect, and subscribe in
+    // case the first attempt failed (ioredis resubscribes by itself only what once succeeded).
+    subscriber.on('ready', () => {
+      onChange();
+      subscriber.subscribe(channel).catch(() => {});
+    });
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+  }
+
+  /** Rewrites a live key's record and announces the change, in one transaction. */
+  private async change(id: string, edit: (record: ApiKeyRecord) => ApiKeyRecord): Promise<ApiKeyRecord | undefined> {
+    const hash = await this.redis.hget(this.keys.apiKeyIndex(), id);
+    const current = hash ? await this.findByHash(hash) : undefined;
+    if (!hash || !current || current.record.revoked) return undefined;
+    const next = edit(current.record);
+    await this.redis
+      .multi()
+      .hset(this.keys.apiKeyBySecretHash(hash), 'record', JSON.stringify(next))
+      .publish(this.keys.apiKeyChanges(), id)
+      .exec();
+    return next;
+  }
+}
