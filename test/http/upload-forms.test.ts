@@ -8,8 +8,9 @@ const fixture = useRedisUploadServer(1024 * 1024);
 const png = images.png;
 const base64 = png.toString('base64');
 
-async function post(path: string, body: BodyInit, contentType?: string) {
-  const response = await fetch(`${fixture.server.url}${path}`, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+async function post(path: string, body: Buffer | string | FormData | URLSearchParams, contentType?: string) {
+  const payload = Buffer.isBuffer(body) ? new Uint8Array(body) : body;
+  const response = await fetch(`${fixture.server.url}${path}`, { method: 'POST', body: payload, headers: contentType ? { 'content-type': contentType } : {} });
   return { status: response.status, body: (await response.json()) as { data: Record<string, unknown>; success: boolean } };
 }
 
