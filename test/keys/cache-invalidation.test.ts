@@ -1,0 +1,30 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openKeyHarness, type KeyHarness } from './support/harness.js';
+
+describe('the in-process key cache', () => {
+  let harness: KeyHarness;
+  afterEach(() => harness.close());
+
+  it('answers from memory within its lifetime', async () => {
+    let now = 0;
+    harness = await openKeyHarness('redis', { cacheMs: 5_000, clock: () => now });
+    const { secret } = await harness.registry.create({ id: 'cached' });
+    expect(await harness.registry.authenticate(secret)).toBeDefined();
+    if (harness.backend.kind !== 'redis') throw new Error('expected Redis');
+    // Remove the record behind the registry's back: no announcement, so only the cache can answer.
+    await harness.backend.redis.unlink(...(await harness.backend.redis.keys(`${harness.config.store.prefix}apikey:*`)));
+    now = 4_999;
+    expect(await harness.registry.authenticate(secret)).toBeDefined();
+    now = 5_000;
+    expect(await harness.registry.authenticate(secret)).toBeUndefined();
+  });
+
+  it('is dropped on every instance when a key is revoked on one of them', async () => {
+    harness = await openKeyHarness('redis', { cacheMs: 3_600_000 });
+    const other = await harness.openRegistry();
+    const { secret } = await harness.registry.create({ id: 'leaving' });
+    expect(await other.authenticate(secret)).toBeDefined();
+    expect(await harness.registry.revoke('leaving')).toBe(true);
+    await expect.poll(() => other.authenticate(secret), { timeout: 10_000 }).toBeUndefined();
+  });
+});
