@@ -1,0 +1,92 @@
+import autocannon, { type Request } from 'autocannon';
+import { summarise, type LatencySummary } from './stats.js';
+
+export interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: Buffer;
+  connections?: number;
+  /** Stop after this long. */
+  durationSeconds?: number;
+  /** Stop after this many requests (wins over the duration when both are set). */
+  amount?: number;
+  /** Fixed offered rate (requests/second over all connections); unset = as fast as answers come. */
+  overallRate?: number;
+  /** Changes each request before it is sent (e.g. a different key per request). */
+  vary?: (request: Request) => Request;
+}
+
+export interface LoadResult {
+  requests: number;
+  /** Answered requests per second over the run. */
+  rps: number;
+  /** Answers by HTTP status. */
+  statuses: Record<number, number>;
+  /** Connection errors and timeouts (no answer). */
+  errors: number;
+  latency: LatencySummary;
+}
+
+/**
+ * One autocannon run in this process. Latencies are taken from every response event rather than
+ * autocannon's histogram, which rounds to whole milliseconds (too coarse for a 5 ms target).
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  return toResult([await measure(options)]);
+}
+
+/** Several runs at once (e.g. one per gateway process), summed. */
+export async function runLoadTogether(runs: LoadOptions[]): Promise<LoadResult> {
+  return toResult(await Promise.all(runs.map(measure)));
+}
+
+/** Share of answers with this status (0..1). */
+export function shareOf(result: LoadResult, status: number): number {
+  return result.requests === 0 ? 0 : (result.statuses[status] ?? 0) / result.requests;
+}
+
+interface RawRun {
+  latencies: number[];
+  statuses: Record<number, number>;
+  errors: number;
+  durationSeconds: number;
+}
+
+function measure(options: LoadOptions): Promise<RawRun> {
+  const latencies: number[] = [];
+  const statuses: Record<number, number> = {};
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        method: options.method ?? 'POST',
+        headers: options.headers ?? {},
+        ...(options.body ? { body: options.body } : {}),
+        connections: options.connections ?? 10,
+        ...(options.amount ? { amount: options.amount } : { duration: options.durationSeconds ?? 5 }),
+        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+        ...(options.vary ? { requests: [{ setupRequest: options.vary }] } : {}),
+        timeout: 60,
+      },
+      (error, result) => (error ? reject(error as Error) : resolve({ latencies, statuses, errors: result.errors, durationSeconds: result.duration })),
+    );
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    });
+  });
+}
+
+function toResult(runs: RawRun[]): LoadResult {
+  const latencies = runs.flatMap((run) => run.latencies);
+  const statuses: Record<number, number> = {};
+  for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + count;
+  return {
+    requests: latencies.length,
+    rps: runs.reduce((sum, run) => sum + run.latencies.length / run.durationSeconds, 0),
+    statuses,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    latency: summarise(latencies),
+  };
+}
