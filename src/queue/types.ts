@@ -30,6 +30,8 @@ export interface QueueStats {
   drainEta: number;
   /** Waiting jobs per key id. */
   byKey: Record<string, number>;
+  /** Set when the backlog cannot drain, saying why (e.g. no upstream lanes configured). */
+  stalled?: string;
 }
 
 export interface AdminJobView extends JobView {

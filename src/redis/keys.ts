@@ -48,4 +48,42 @@ export class RedisKeys {
   limiterPrefix(name: string): string {
     return `${this.prefix}rl:${name}`;
   }
+
+  /**
+   * Base of every upload-queue key. The `{queue}` hash tag keeps them in one Cluster slot, so the
+   * queue scripts may build job and per-key list names from it (they are only known inside a script).
+   */
+  queueBase(): string {
+    return `${this.prefix}{queue}:`;
+  }
+
+  /** Hash of one job record. */
+  queueJob(jobId: string): string {
+    return `${this.queueBase()}job:${jobId}`;
+  }
+
+  /** FIFO list of one key's waiting job ids. */
+  queueWaiting(keyId: string): string {
+    return `${this.queueBase()}wait:${keyId}`;
+  }
+
+  /** Idempotency-Key of one key → job id. */
+  queueIdempotency(keyId: string, idempotencyKey: string): string {
+    return `${this.queueBase()}idem:${keyId}:${idempotencyKey}`;
+  }
+
+  /** Payload ref uploaded by one key → job id (dedupe). */
+  queueDedupe(keyId: string, ref: string): string {
+    return `${this.queueBase()}dedupe:${keyId}:${ref}`;
+  }
+
+  /** Queue-wide keys: counters/tags hash, active-keys ZSET, leases, delayed, waiting and finished ZSETs. */
+  queueShared(name: 'state' | 'active' | 'leases' | 'delayed' | 'waiting' | 'finished'): string {
+    return `${this.queueBase()}${name}`;
+  }
+
+  /** Pub/sub channels: `enqueued` wakes dispatchers, `finished` wakes synchronous waiters on every instance. */
+  queueChannel(name: 'enqueued' | 'finished'): string {
+    return `${this.prefix}queue-events:${name}`;
+  }
 }

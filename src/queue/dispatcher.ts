@@ -1,0 +1,187 @@
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../clock.js';
+import { GatewayError } from '../errors/catalogue.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { PayloadStore } from '../store/payload-store.js';
+import type { LanePool } from '../upstream/lane-pool.js';
+import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
+import type { CallbackSender } from './callbacks.js';
+import { storedError, uploadRequestOf } from './job-record.js';
+import type { JobOutcome, JobStore, LeasedJob } from './job-store.js';
+import type { QueueSignals } from './queue-signals.js';
+
+/** How often an idle dispatcher looks anyway: lost wake-ups, leases expired on dead instances. */
+const safetyPollMs = 1_000;
+
+export interface DispatcherDeps {
+  config: Config;
+  store: JobStore;
+  pool: LanePool;
+  upstream: UpstreamClient;
+  payloads: PayloadStore;
+  signals: QueueSignals;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  callbacks?: CallbackSender;
+}
+
+/**
+ * Sends queued jobs upstream, up to queue.concurrency at once per instance: reserve budget on a
+ * lane, lease the fairest job, send, then settle it from the classified answer. It sleeps (never
+ * spins) until a lane's budget returns, a job is enqueued or due, or the safety poll.
+ */
+export class Dispatcher {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly inFlight = new Map<string, { leased: LeasedJob; done: Promise<void> }>();
+  private woken = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    deps.signals.onEnqueued(() => this.poke());
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops leasing; waits up to `graceMs` for forwards in flight, then hands the rest back to the queue. */
+  async stop(graceMs: number): Promise<void> {
+    this.running = false;
+    this.poke();
+    await this.loop;
+    const pending = [...this.inFlight.values()];
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(pending.map((p) => p.done)), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    // Their forwards may still land: at-least-once, as documented.
+    await Promise.all([...this.inFlight.values()].map((p) => this.deps.store.requeue(p.leased, this.deps.clock(), false).catch(() => false)));
+  }
+
+  private poke(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    const { store, pool, config, clock } = this.deps;
+    while (this.running) {
+      this.woken = false;
+      try {
+        if (this.inFlight.size >= config.queue.concurrency) {
+          await this.sleep(safetyPollMs);
+          continue;
+        }
+        const grant = await pool.acquire();
+        if (!grant.lane) {
+          await this.sleep(Math.min(grant.retryInMs, safetyPollMs * 5));
+          continue;
+        }
+        const leased = await store.dequeue(grant.lane.id).catch(async (error: unknown) => {
+          await pool.refund(grant.lane);
+          throw error;
+        });
+        if (!leased) {
+          await pool.refund(grant.lane);
+          const due = await store.nextDueAt();
+          await this.sleep(due === undefined ? safetyPollMs : Math.max(0, Math.min(due - clock(), safetyPollMs)));
+          continue;
+        }
+        const done = this.dispatch(leased, grant.lane).finally(() => {
+          this.inFlight.delete(leased.job.id);
+          this.poke();
+        });
+        this.inFlight.set(leased.job.id, { leased, done });
+      } catch (error) {
+        this.deps.metrics.storeErrors.inc({ operation: 'dispatch' });
+        this.deps.logger.warn({ err: error }, 'dispatch step failed; retrying shortly');
+        await this.sleep(safetyPollMs);
+      }
+    }
+  }
+
+  /** Resolves after `ms`, or at once when poked since the loop last looked. */
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || !this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).then(() => {
+      this.wake = undefined;
+    });
+  }
+
+  private async dispatch(leased: LeasedJob, lane: Lane): Promise<void> {
+    const { upstream, pool, metrics, logger, clock } = this.deps;
+    const { job } = leased;
+    let answer: UpstreamAnswer;
+    try {
+      answer = await upstream.send(lane, uploadRequestOf(job));
+    } catch (error) {
+      // The client should classify every failure; anything it throws is treated as worth a retry.
+      answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
+    }
+    metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
+    try {
+      await pool.reconcile(lane, answer.limits);
+      await this.settle(leased, lane, answer);
+    } catch (error) {
+      // The lease expires and the job is dispatched again: at-least-once.
+      metrics.storeErrors.inc({ operation: 'settle' });
+      logger.error({ err: error, job: job.id }, 'could not record an upstream answer');
+    }
+  }
+
+  private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer): Promise<void> {
+    const { store, pool, config, logger, clock } = this.deps;
+    const { job } = leased;
+    switch (answer.kind) {
+      case 'ok':
+        return this.end(leased, { status: 'done', result: answer.image });
+      case 'rejected':
+        return this.end(leased, { status: 'failed', error: storedError(new GatewayError('upstreamFailed', { message: answer.message })) });
+      case 'rate-limited': {
+        const until = await pool.pause(lane, answer.limits.retryAt ?? answer.limits.address?.resetAt);
+        logger.warn({ lane: lane.id, until: new Date(until).toISOString(), job: job.id }, 'upstream answered 429; lane paused');
+        await store.requeue(leased, clock(), false);
+        return;
+      }
+      case 'retryable': {
+        const attempts = job.attempts + 1;
+        if (attempts >= config.upstream.attempts) {
+          const error = new GatewayError(answer.timeout ? 'upstreamTimeout' : 'upstreamFailed', { message: `${answer.timeout ? 'Upstream timed out' : 'Upstream failed'} after ${attempts} attempts: ${answer.message}` });
+          return this.end(leased, { status: 'failed', error: storedError(error) });
+        }
+        await store.requeue(leased, clock() + backoffMs(config.upstream.retryBackoff, attempts), true);
+        return;
+      }
+    }
+  }
+
+  private async end(leased: LeasedJob, outcome: JobOutcome): Promise<void> {
+    const { store, payloads, signals, callbacks, logger } = this.deps;
+    const { job } = leased;
+    // Only the call that ended the job releases its payload and reports it (first answer wins).
+    if (!(await store.finish(leased, outcome))) return;
+    if (job.source.kind === 'payload') await payloads.release(job.source.ref).catch((error: unknown) => logger.warn({ err: error }, 'payload release failed'));
+    signals.finished(job.id);
+    if (job.callbackUrl && callbacks) {
+      const body = outcome.status === 'done' ? { id: job.id, status: 'done', data: outcome.result } : { id: job.id, status: 'failed', error: outcome.error };
+      callbacks.send(job.callbackUrl, body, job.keyId);
+    }
+  }
+}
+
+/** Doubling backoff with "equal jitter": half fixed, half random, so retries of many jobs spread out. */
+export function backoffMs(firstMs: number, attempt: number): number {
+  const base = firstMs * 2 ** (attempt - 1);
+  return base / 2 + Math.random() * (base / 2);
+}

@@ -1,0 +1,108 @@
+import { GatewayError, type ErrorKind } from '../errors/catalogue.js';
+import type { JobStatus, JobView, UploadFields, UploadRequest, UploadSource, UpstreamImage } from '../uploads/types.js';
+import type { AdminJobView } from './types.js';
+
+/** Why a job failed, kept with the catalogue kind so the same GatewayError can be rebuilt on any instance. */
+export interface StoredError {
+  kind: ErrorKind;
+  code: number;
+  status: number;
+  message: string;
+}
+
+/** One job as the stores keep it. */
+export interface JobRecord {
+  id: string;
+  keyId: string;
+  source: UploadSource;
+  fields: UploadFields;
+  /** Upstream user token; needed to forward later, never logged or shown. */
+  bearer?: string;
+  callbackUrl?: string;
+  idempotencyKey?: string;
+  /** Payload bytes (0 for a URL source): counted against queue.maxBytes. */
+  size: number;
+  status: JobStatus;
+  /** Upstream attempts that failed retryably (429s are not counted). */
+  attempts: number;
+  /** Enqueue order, so jobs returned to their key's queue keep their place. */
+  seq: number;
+  createdAt: number;
+  lane?: string;
+  result?: UpstreamImage;
+  error?: StoredError;
+  finishedAt?: number;
+}
+
+export function newJobRecord(id: string, request: UploadRequest, now: number): JobRecord {
+  const job: JobRecord = {
+    id,
+    keyId: request.keyId,
+    source: request.source,
+    fields: request.fields,
+    size: request.source.kind === 'payload' ? request.source.size : 0,
+    status: 'queued',
+    attempts: 0,
+    seq: 0,
+    createdAt: now,
+  };
+  if (request.bearer) job.bearer = request.bearer;
+  if (request.callbackUrl) job.callbackUrl = request.callbackUrl;
+  if (request.idempotencyKey) job.idempotencyKey = request.idempotencyKey;
+  return job;
+}
+
+export function storedError(error: GatewayError): StoredError {
+  return { kind: error.kind, code: error.code, status: error.status, message: error.message };
+}
+
+export function jobError(job: JobRecord): GatewayError {
+  const error = job.error ?? { kind: 'upstreamFailed', message: 'Upstream failed' };
+  return new GatewayError(error.kind, { message: error.message });
+}
+
+/** What the upstream client needs to send the job again (on any instance). */
+export function uploadRequestOf(job: JobRecord): UploadRequest {
+  const request: UploadRequest = { keyId: job.keyId, source: job.source, fields: job.fields };
+  if (job.bearer) request.bearer = job.bearer;
+  return request;
+}
+
+export function jobView(job: JobRecord): JobView {
+  const view: JobView = { id: job.id, status: job.status, createdAt: new Date(job.createdAt).toISOString() };
+  if (job.result) view.result = job.result;
+  if (job.error) view.error = { code: job.error.code, status: job.error.status, message: job.error.message };
+  if (job.finishedAt !== undefined) view.finishedAt = new Date(job.finishedAt).toISOString();
+  return view;
+}
+
+export function adminJobView(job: JobRecord): AdminJobView {
+  const view: AdminJobView = { ...jobView(job), keyId: job.keyId, attempts: job.attempts };
+  if (job.lane) view.lane = job.lane;
+  return view;
+}
+
+/** Flat string fields, as a Redis hash keeps them. */
+export function encodeJob(job: JobRecord): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (const [field, value] of Object.entries(job)) {
+    if (value === undefined) continue;
+    hash[field] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return hash;
+}
+
+const jsonFields = new Set(['source', 'fields', 'result', 'error']);
+const numberFields = new Set(['size', 'attempts', 'seq', 'createdAt', 'finishedAt']);
+/** Fields the scripts keep for themselves (lease token, last retry reason). */
+const internalFields = new Set(['leaseToken', 'lastError']);
+
+export function decodeJob(hash: Record<string, string>): JobRecord | undefined {
+  if (!hash.id) return undefined;
+  const job: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(hash)) {
+    if (internalFields.has(field)) continue;
+    job[field] = jsonFields.has(field) ? JSON.parse(value) : numberFields.has(field) ? Number(value) : value;
+  }
+  return job as unknown as JobRecord;
+}

@@ -1,0 +1,72 @@
+import type { JobRecord } from './job-record.js';
+
+/**
+ * Where jobs wait, shared by every instance (Redis) or kept by one process with a spool (embedded).
+ * Both implement the same scheduling: per-key FIFO lists, start-time fair queueing across keys
+ * (a key's next job costs 1/weight of virtual time), leases that expire back to the head of the
+ * key's list, and a delayed set for retry backoff.
+ *
+ * BullMQ was weighed and left out: its workers pull whatever is next, while upgate must dispatch
+ * only after a lane's budget is reserved and must pick the next job fairly across keys; and the
+ * embedded mode has no Redis at all. The scheduling here is small enough to own.
+ */
+export interface JobStore {
+  /** Backpressure, Idempotency-Key and dedupe checks and the push, in one atomic step. */
+  enqueue(job: JobRecord, weight: number): Promise<EnqueueResult>;
+  /** Returns due retries and expired leases to their keys' heads, then leases the fairest next job. */
+  dequeue(laneId: string): Promise<LeasedJob | undefined>;
+  /** Ends the job (first answer wins: false when it had already ended); its result is kept for resultTtl. */
+  finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean>;
+  /** Puts a leased job back, due at `dueAt` (then at the head of its key's list); false when the lease was lost. */
+  requeue(leased: LeasedJob, dueAt: number, countAttempt: boolean): Promise<boolean>;
+  get(jobId: string): Promise<JobRecord | undefined>;
+  /** Where a waiting job stands among the active keys, for its position. */
+  fairOrder(job: JobRecord): Promise<FairOrder | undefined>;
+  counts(): Promise<StoreCounts>;
+  list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]>;
+  /** The earliest delayed job or lease expiry, so an idle dispatcher knows when to look again. */
+  nextDueAt(): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+export interface StoreLimits {
+  maxJobs: number;
+  maxBytes: number;
+  maxJobsPerKey: number;
+  resultTtlMs: number;
+  leaseMs: number;
+  dedupe: boolean;
+}
+
+export type EnqueueResult =
+  | { kind: 'created'; job: JobRecord }
+  /** The same Idempotency-Key, or (dedupe) the same bytes from the same key: the earlier job. */
+  | { kind: 'existing'; job: JobRecord }
+  | { kind: 'overloaded'; limit: 'jobs' | 'bytes' | 'perKey' };
+
+export interface LeasedJob {
+  job: JobRecord;
+  /** Proves this dispatch still holds the lease when it puts the job back. */
+  token: string;
+}
+
+export type JobOutcome = Pick<JobRecord, 'result'> & { status: 'done' } | Pick<JobRecord, 'error'> & { status: 'failed' };
+
+/** A waiting job's place: its index in its key's list and every active key's head tag, weight and length. */
+export interface FairOrder {
+  keyId: string;
+  index: number;
+  keys: Array<{ keyId: string; start: number; weight: number; length: number }>;
+}
+
+export interface StoreCounts {
+  /** Jobs waiting (queued or delayed). */
+  depth: number;
+  /** Jobs leased right now. */
+  active: number;
+  /** Payload bytes of every job not finished. */
+  bytes: number;
+  oldestCreatedAt?: number;
+  /** Jobs not finished, per key. */
+  byKey: Record<string, number>;
+}

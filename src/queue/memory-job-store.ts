@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { activationTag } from './fair-order.js';
+import type { JobRecord } from './job-record.js';
+import { JobSpool } from './job-spool.js';
+import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+
+/**
+ * The embedded store: the same scheduling as the Redis scripts, in one process, with every job
+ * state change written to the spool before it is acted on. On start, jobs that were leased go back
+ * to the head of their key's list (their forward may or may not have landed: at-least-once).
+ */
+export class MemoryJobStore implements JobStore {
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly waiting = new Map<string, string[]>();
+  /** Active keys → start tag of their head job. */
+  private readonly active = new Map<string, number>();
+  private readonly lastFinish = new Map<string, number>();
+  private readonly weights = new Map<string, number>();
+  private readonly leases = new Map<string, { token: string; expiresAt: number }>();
+  private readonly delayed = new Map<string, number>();
+  /** `<keyId>\n<Idempotency-Key or payload ref>` → job id. */
+  private readonly idempotency = new Map<string, string>();
+  private readonly dedupe = new Map<string, string>();
+  private virtualTime = 0;
+  private seq = 0;
+
+  private constructor(
+    private readonly spool: JobSpool,
+    private readonly limits: StoreLimits,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Opens the spool and recovers its jobs; `recovered` are those still to be sent. */
+  static async open(spoolDir: string, limits: StoreLimits, clock: Clock): Promise<{ store: MemoryJobStore; recovered: JobRecord[] }> {
+    const store = new MemoryJobStore(new JobSpool(spoolDir), limits, clock);
+    const recovered: JobRecord[] = [];
+    for (const job of (await store.spool.load()).sort((a, b) => a.seq - b.seq)) {
+      store.seq = Math.max(store.seq, job.seq);
+      if (job.status === 'done' || job.status === 'failed') {
+        if ((job.finishedAt ?? 0) + limits.resultTtlMs <= clock()) await store.spool.remove(job.id);
+        else store.remember(job);
+        continue;
+      }
+      job.status = 'queued';
+      store.remember(job);
+      store.push(job, false);
+      recovered.push(job);
+    }
+    return { store, recovered };
+  }
+
+  async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
+    this.sweep();
+    const idemKey = job.idempotencyKey && `${job.keyId}\n${job.idempotencyKey}`;
+    const earlier = idemKey ? this.jobs.get(this.idempotency.get(idemKey) ?? '') : undefined;
+    if (earlier) return { kind: 'existing', job: earlier };
+    const dedupeKey = this.limits.dedupe && job.source.kind === 'payload' ? `${job.keyId}\n${job.source.ref}` : undefined;
+    const same = dedupeKey ? this.jobs.get(this.dedupe.get(dedupeKey) ?? '') : undefined;
+    if (same && same.status !== 'failed') return { kind: 'existing', job: same };
+
+    const counts = this.unfinished();
+    if (counts.jobs + 1 > this.limits.maxJobs) return { kind: 'overloaded', limit: 'jobs' };
+    if (counts.bytes + job.size > this.limits.maxBytes) return { kind: 'overloaded', limit: 'bytes' };
+    if ((counts.byKey[job.keyId] ?? 0) + 1 > this.limits.maxJobsPerKey) return { kind: 'overloaded', limit: 'perKey' };
+
+    // Taken in memory before the write, so concurrent submits see it; undone if the spool fails.
+    const stored = { ...job, seq: ++this.seq };
+    this.weights.set(job.keyId, weight);
+    this.remember(stored);
+    this.push(stored, false);
+    try {
+      await this.spool.write(stored);
+    } catch (error) {
+      this.unlink(stored);
+      this.jobs.delete(stored.id);
+      throw error;
+    }
+    return { kind: 'created', job: { ...stored } };
+  }
+
+  async dequeue(laneId: string): Promise<LeasedJob | undefined> {
+    const now = this.clock();
+    await this.returnDue(now);
+    for (;;) {
+      const head = this.fairestKey();
+      if (!head) return undefined;
+      const [keyId, start] = head;
+      const list = this.waiting.get(keyId)!;
+      const id = list.shift();
+      const finish = start + 1 / (this.weights.get(keyId) ?? 1);
+      if (list.length > 0) this.active.set(keyId, finish);
+      else {
+        this.active.delete(keyId);
+        this.waiting.delete(keyId);
+        this.lastFinish.set(keyId, finish);
+      }
+      const job = id ? this.jobs.get(id) : undefined;
+      if (!job) continue;
+      this.virtualTime = start;
+      job.status = 'active';
+      job.lane = laneId;
+      const token = randomUUID();
+      this.leases.set(job.id, { token, expiresAt: now + this.limits.leaseMs });
+      await this.spool.write(job);
+      return { job: { ...job }, token };
+    }
+  }
+
+  async finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean> {
+    const job = this.jobs.get(leased.job.id);
+    if (!job || job.status === 'done' || job.status === 'failed') return false;
+    this.unlink(job);
+    Object.assign(job, outcome, { finishedAt: this.clock() });
+    await this.spool.write(job);
+    return true;
+  }
+
+  async requeue(leased: LeasedJob, dueAt: number, countAttempt: boolean): Promise<boolean> {
+    const job = this.jobs.get(leased.job.id);
+    if (!job || this.leases.get(job.id)?.token !== leased.token) return false;
+    this.leases.delete(job.id);
+    this.delayed.set(job.id, dueAt);
+    job.status = 'queued';
+    if (countAttempt) job.attempts += 1;
+    await this.spool.write(job);
+    return true;
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    this.sweep();
+    const job = this.jobs.get(jobId);
+    return job && { ...job };
+  }
+
+  async fairOrder(job: JobRecord): Promise<FairOrder | undefined> {
+    const index = this.waiting.get(job.keyId)?.indexOf(job.id) ?? -1;
+    if (index < 0) return undefined;
+    return {
+      keyId: job.keyId,
+      index,
+      keys: [...this.active].map(([keyId, start]) => ({ keyId, start, weight: this.weights.get(keyId) ?? 1, length: this.waiting.get(keyId)?.length ?? 0 })),
+    };
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const { bytes, byKey } = this.unfinished();
+    let depth = 0;
+    let oldestCreatedAt: number | undefined;
+    for (const job of this.jobs.values()) {
+      if (job.status !== 'queued') continue;
+      depth++;
+      oldestCreatedAt = Math.min(oldestCreatedAt ?? job.createdAt, job.createdAt);
+    }
+    const counts: StoreCounts = { depth, active: this.leases.size, bytes, byKey };
+    if (oldestCreatedAt !== undefined) counts.oldestCreatedAt = oldestCreatedAt;
+    return counts;
+  }
+
+  async list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]> {
+    this.sweep();
+    return [...this.jobs.values()]
+      .filter((job) => !filter.status || job.status === filter.status)
+      .slice(0, filter.limit)
+      .map((job) => ({ ...job }));
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    const due = [...this.delayed.values(), ...[...this.leases.values()].map((l) => l.expiresAt)];
+    return due.length > 0 ? Math.min(...due) : undefined;
+  }
+
+  async close(): Promise<void> {}
+
+  private remember(job: JobRecord): void {
+    this.jobs.set(job.id, job);
+    if (job.idempotencyKey) this.idempotency.set(`${job.keyId}\n${job.idempotencyKey}`, job.id);
+    if (job.source.kind === 'payload') this.dedupe.set(`${job.keyId}\n${job.source.ref}`, job.id);
+  }
+
+  /** Appends a job to its key's list (or returns it to the head), activating the key if it was idle. */
+  private push(job: JobRecord, atHead: boolean): void {
+    const list = this.waiting.get(job.keyId) ?? [];
+    this.waiting.set(job.keyId, list);
+    if (atHead) list.unshift(job.id);
+    else list.push(job.id);
+    if (this.active.has(job.keyId)) return;
+    const last = this.lastFinish.get(job.keyId);
+    // A returned job gets back the charge taken when it was dequeued, so it keeps its turn.
+    const charge = atHead && last !== undefined ? 1 / (this.weights.get(job.keyId) ?? 1) : 0;
+    this.active.set(job.keyId, activationTag(this.virtualTime, last === undefined ? undefined : last - charge));
+  }
+
+  private async returnDue(now: number): Promise<void> {
+    const due: JobRecord[] = [];
+    for (const [id, at] of this.delayed) if (at <= now) due.push(this.jobs.get(id)!);
+    for (const [id, lease] of this.leases) if (lease.expiresAt <= now) due.push(this.jobs.get(id)!);
+    // newest first, so the oldest ends at the head of its key's list
+    for (const job of due.sort((a, b) => b.seq - a.seq)) {
+      this.delayed.delete(job.id);
+      this.leases.delete(job.id);
+      job.status = 'queued';
+      this.push(job, true);
+      await this.spool.write(job);
+    }
+  }
+
+  /** The active key with the smallest start tag (ties by key id, as a Redis ZSET orders them). */
+  private fairestKey(): [string, number] | undefined {
+    let best: [string, number] | undefined;
+    for (const entry of this.active) if (!best || entry[1] < best[1] || (entry[1] === best[1] && entry[0] < best[0])) best = entry;
+    return best;
+  }
+
+  /** Takes a job out of every waiting structure (it may be leased, delayed or back in its list). */
+  private unlink(job: JobRecord): void {
+    this.leases.delete(job.id);
+    this.delayed.delete(job.id);
+    const list = this.waiting.get(job.keyId);
+    const index = list?.indexOf(job.id) ?? -1;
+    if (list && index >= 0) {
+      list.splice(index, 1);
+      if (list.length === 0) {
+        this.lastFinish.set(job.keyId, this.active.get(job.keyId) ?? this.virtualTime);
+        this.active.delete(job.keyId);
+        this.waiting.delete(job.keyId);
+      }
+    }
+  }
+
+  private unfinished(): { jobs: number; bytes: number; byKey: Record<string, number> } {
+    const byKey: Record<string, number> = {};
+    let jobs = 0;
+    let bytes = 0;
+    for (const job of this.jobs.values()) {
+      if (job.status === 'done' || job.status === 'failed') continue;
+      jobs++;
+      bytes += job.size;
+      byKey[job.keyId] = (byKey[job.keyId] ?? 0) + 1;
+    }
+    return { jobs, bytes, byKey };
+  }
+
+  /** Forgets finished jobs past resultTtl (the Redis store lets them EXPIRE). */
+  private sweep(): void {
+    const cutoff = this.clock() - this.limits.resultTtlMs;
+    for (const job of this.jobs.values()) {
+      if (job.finishedAt === undefined || job.finishedAt > cutoff) continue;
+      this.jobs.delete(job.id);
+      if (this.idempotency.get(`${job.keyId}\n${job.idempotencyKey}`) === job.id) this.idempotency.delete(`${job.keyId}\n${job.idempotencyKey}`);
+      if (job.source.kind === 'payload' && this.dedupe.get(`${job.keyId}\n${job.source.ref}`) === job.id) this.dedupe.delete(`${job.keyId}\n${job.source.ref}`);
+      void this.spool.remove(job.id);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/keys.js';
+
+/**
+ * Wake-ups between dispatchers and waiters: `enqueued` wakes idle dispatchers, `finished` wakes
+ * synchronous waiters — on every instance through Redis pub/sub, or in-process in embedded mode.
+ * A lost notice only delays: dispatchers also poll slowly and waiters re-read the job at their deadline.
+ */
+export interface QueueSignals {
+  enqueued(): void;
+  finished(jobId: string): void;
+  onEnqueued(listener: () => void): void;
+  onFinished(listener: (jobId: string) => void): void;
+  close(): Promise<void>;
+}
+
+export class LocalSignals implements QueueSignals {
+  private readonly events = new EventEmitter().setMaxListeners(0);
+
+  enqueued(): void {
+    this.events.emit('enqueued');
+  }
+
+  finished(jobId: string): void {
+    this.events.emit('finished', jobId);
+  }
+
+  onEnqueued(listener: () => void): void {
+    this.events.on('enqueued', listener);
+  }
+
+  onFinished(listener: (jobId: string) => void): void {
+    this.events.on('finished', listener);
+  }
+
+  async close(): Promise<void> {
+    this.events.removeAllListeners();
+  }
+}
+
+export class RedisSignals extends LocalSignals {
+  private constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+    private readonly channels: { enqueued: string; finished: string },
+  ) {
+    super();
+  }
+
+  /** Subscribes on a duplicate connection (a subscribed connection can run nothing else). */
+  static async open(redis: Redis, keys: RedisKeys): Promise<RedisSignals> {
+    const channels = { enqueued: keys.queueChannel('enqueued'), finished: keys.queueChannel('finished') };
+    const subscriber = redis.duplicate();
+    const signals = new RedisSignals(redis, subscriber, channels);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === channels.enqueued) signals.emitLocal('enqueued');
+      else if (channel === channels.finished) signals.emitLocal('finished', message);
+    });
+    await subscriber.connect().catch(() => {});
+    await subscriber.subscribe(channels.enqueued, channels.finished).catch(() => {});
+    return signals;
+  }
+
+  override enqueued(): void {
+    void this.redis.publish(this.channels.enqueued, '1').catch(() => {});
+  }
+
+  override finished(jobId: string): void {
+    void this.redis.publish(this.channels.finished, jobId).catch(() => {});
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.subscriber.disconnect();
+  }
+
+  private emitLocal(event: 'enqueued' | 'finished', jobId?: string): void {
+    if (event === 'enqueued') super.enqueued();
+    else super.finished(jobId!);
+  }
+}

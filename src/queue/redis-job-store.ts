@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import { runScript } from '../redis/connect.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { decodeJob, encodeJob, type JobRecord } from './job-record.js';
+import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+
+/** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
+const finishedListed = 10_000;
+
+/** The one place the enqueue script's status codes become outcomes. */
+function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & { kind: 'overloaded' } {
+  switch (code) {
+    case 1:
+      return 'created';
+    case 2:
+    case 3:
+      return 'existing';
+    case -1:
+      return { kind: 'overloaded', limit: 'jobs' };
+    case -2:
+      return { kind: 'overloaded', limit: 'bytes' };
+    case -3:
+      return { kind: 'overloaded', limit: 'perKey' };
+    default:
+      throw new Error(`enqueueJob returned unknown status ${code}`);
+  }
+}
+
+function pairs(flat: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+  return hash;
+}
+
+/** The queue in Redis (scripts in src/redis/scripts): every instance on the Redis shares it. */
+export class RedisJobStore implements JobStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly limits: StoreLimits,
+    private readonly clock: Clock,
+  ) {}
+
+  async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
+    const k = this.keys;
+    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
+    const useDedupe = this.limits.dedupe && ref !== undefined;
+    const [code, id] = await runScript<[number, string?]>(
+      this.redis,
+      'enqueueJob',
+      [
+        k.queueShared('state'),
+        k.queueShared('active'),
+        k.queueShared('waiting'),
+        k.queueJob(job.id),
+        k.queueWaiting(job.keyId),
+        k.queueIdempotency(job.keyId, job.idempotencyKey ?? ''),
+        k.queueDedupe(job.keyId, ref ?? ''),
+      ],
+      [
+        job.id,
+        job.keyId,
+        weight,
+        job.size,
+        job.createdAt,
+        this.limits.resultTtlMs,
+        this.limits.maxJobs,
+        this.limits.maxBytes,
+        this.limits.maxJobsPerKey,
+        job.idempotencyKey ? 1 : 0,
+        useDedupe ? 1 : 0,
+        ...Object.entries(encodeJob(job)).flat(),
+      ],
+    );
+    const outcome = enqueueOutcome(code);
+    if (typeof outcome === 'object') return outcome;
+    const stored = await this.get(id!);
+    if (!stored) throw new Error(`job ${id} vanished right after enqueue`);
+    return { kind: outcome, job: stored };
+  }
+
+  async dequeue(laneId: string): Promise<LeasedJob | undefined> {
+    const k = this.keys;
+    const token = randomUUID();
+    const flat = await runScript<string[]>(
+      this.redis,
+      'dequeueJob',
+      [k.queueShared('state'), k.queueShared('active'), k.queueShared('waiting'), k.queueShared('leases'), k.queueShared('delayed')],
+      [this.clock(), this.limits.leaseMs, laneId, token, k.queueBase()],
+    );
+    const job = decodeJob(pairs(flat));
+    return job && { job, token };
+  }
+
+  async finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean> {
+    const k = this.keys;
+    const { job } = leased;
+    const [field, value] = outcome.status === 'done' ? ['result', outcome.result] : ['error', outcome.error];
+    const ended = await runScript<number>(
+      this.redis,
+      'finishJob',
+      [
+        k.queueShared('state'),
+        k.queueShared('active'),
+        k.queueShared('waiting'),
+        k.queueShared('leases'),
+        k.queueShared('delayed'),
+        k.queueShared('finished'),
+        k.queueJob(job.id),
+        k.queueWaiting(job.keyId),
+      ],
+      [job.id, outcome.status, field, JSON.stringify(value), this.clock(), this.limits.resultTtlMs, finishedListed],
+    );
+    return ended === 1;
+  }
+
+  async requeue(leased: LeasedJob, dueAt: number, countAttempt: boolean): Promise<boolean> {
+    const k = this.keys;
+    const done = await runScript<number>(
+      this.redis,
+      'requeueJob',
+      [k.queueShared('leases'), k.queueShared('delayed'), k.queueShared('waiting'), k.queueJob(leased.job.id)],
+      [leased.job.id, leased.token, dueAt, countAttempt ? 1 : 0],
+    );
+    return done === 1;
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    return decodeJob(await this.redis.hgetall(this.keys.queueJob(jobId)));
+  }
+
+  async fairOrder(job: JobRecord): Promise<FairOrder | undefined> {
+    const k = this.keys;
+    const [active, index, state] = await this.results(
+      this.redis
+        .pipeline()
+        .zrange(k.queueShared('active'), 0, -1, 'WITHSCORES')
+        .lpos(k.queueWaiting(job.keyId), job.id)
+        .hgetall(k.queueShared('state')),
+    );
+    if (index === null) return undefined;
+    const scored = active as string[];
+    const ids = scored.filter((_, i) => i % 2 === 0);
+    const lengths = ids.length === 0 ? [] : await this.results(ids.reduce((m, id) => m.llen(k.queueWaiting(id)), this.redis.pipeline()));
+    const weights = state as Record<string, string>;
+    return {
+      keyId: job.keyId,
+      index: index as number,
+      keys: ids.map((keyId, i) => ({ keyId, start: Number(scored[i * 2 + 1]), weight: Number(weights[`w:${keyId}`] ?? 1), length: lengths[i] as number })),
+    };
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const k = this.keys;
+    const [depth, active, oldest, state] = await this.results(
+      this.redis
+        .pipeline()
+        .zcard(k.queueShared('waiting'))
+        .zcard(k.queueShared('leases'))
+        .zrange(k.queueShared('waiting'), 0, 0, 'WITHSCORES')
+        .hgetall(k.queueShared('state')),
+    );
+    const hash = state as Record<string, string>;
+    const byKey: Record<string, number> = {};
+    for (const [field, value] of Object.entries(hash)) if (field.startsWith('n:')) byKey[field.slice(2)] = Number(value);
+    const counts: StoreCounts = { depth: depth as number, active: active as number, bytes: Number(hash.bytes ?? 0), byKey };
+    const first = oldest as string[];
+    if (first.length === 2) counts.oldestCreatedAt = Number(first[1]);
+    return counts;
+  }
+
+  async list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]> {
+    const k = this.keys;
+    const sets = { queued: 'waiting', active: 'leases', done: 'finished', failed: 'finished' } as const;
+    const names = filter.status ? [sets[filter.status]] : (['leases', 'waiting', 'finished'] as const);
+    const ids: string[] = [];
+    for (const name of names) ids.push(...(await this.redis.zrange(k.queueShared(name), 0, filter.limit * 4 - 1)));
+    if (ids.length === 0) return [];
+    const hashes = await this.results(ids.reduce((m, id) => m.hgetall(k.queueJob(id)), this.redis.pipeline()));
+    return hashes
+      .map((hash) => decodeJob(hash as Record<string, string>))
+      .filter((job): job is JobRecord => job !== undefined && (!filter.status || job.status === filter.status))
+      .slice(0, filter.limit);
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    const k = this.keys;
+    const [delayed, leases] = await this.results(
+      this.redis.pipeline().zrange(k.queueShared('delayed'), 0, 0, 'WITHSCORES').zrange(k.queueShared('leases'), 0, 0, 'WITHSCORES'),
+    );
+    const due = [delayed, leases].map((pair) => (pair as string[])[1]).filter((v): v is string => v !== undefined).map(Number);
+    return due.length > 0 ? Math.min(...due) : undefined;
+  }
+
+  async close(): Promise<void> {}
+
+  private async results(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  }
+}

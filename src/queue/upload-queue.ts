@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import { systemClock, type Clock } from '../clock.js';
+import { GatewayError } from '../errors/catalogue.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { StoreBackend } from '../store/backend.js';
+import type { JobView, SubmitOutcome, UploadRequest } from '../uploads/types.js';
+import { LanePool } from '../upstream/lane-pool.js';
+import type { UpstreamClient } from '../upstream/types.js';
+import type { CallbackSender } from './callbacks.js';
+import { Dispatcher } from './dispatcher.js';
+import { etaFor } from './eta.js';
+import { fairPosition } from './fair-order.js';
+import { adminJobView, jobError, jobView, newJobRecord, type JobRecord } from './job-record.js';
+import type { JobStore, StoreLimits } from './job-store.js';
+import { MemoryJobStore } from './memory-job-store.js';
+import { LocalSignals, RedisSignals, type QueueSignals } from './queue-signals.js';
+import { RedisJobStore } from './redis-job-store.js';
+import type { AdminJobView, LaneSnapshot, QueueStats, UploadQueue } from './types.js';
+
+export interface UploadQueueDeps {
+  config: Config;
+  backend: StoreBackend;
+  upstream: UpstreamClient;
+  /** A key's share of scarce budget (from the key registry). */
+  weightOf: (keyId: string) => Promise<number>;
+  metrics: Metrics;
+  logger: Logger;
+  clock?: Clock;
+  callbacks?: CallbackSender;
+}
+
+/** Retry-After when no estimate can be made (no lanes configured, or zero limits). */
+const unknownRetryAfterSeconds = 60;
+const metricsRefreshMs = 5_000;
+const stalledNoLanes = 'no upstream lanes are configured: jobs are stored and wait';
+
+export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQueue> {
+  const { config, backend } = deps;
+  const clock = deps.clock ?? systemClock;
+  const limits: StoreLimits = {
+    maxJobs: config.queue.maxJobs,
+    maxBytes: config.queue.maxBytes,
+    maxJobsPerKey: config.queue.maxJobsPerKey,
+    resultTtlMs: config.queue.resultTtl,
+    leaseMs: config.queue.leaseTimeout,
+    dedupe: config.queue.dedupe,
+  };
+  let store: JobStore;
+  let signals: QueueSignals;
+  if (backend.kind === 'redis') {
+    store = new RedisJobStore(backend.redis, backend.keys, limits, clock);
+    signals = await RedisSignals.open(backend.redis, backend.keys);
+  } else {
+    const opened = await MemoryJobStore.open(backend.spoolDir, limits, clock);
+    // Payload reference counts live in memory: each recovered job takes its reference again.
+    for (const job of opened.recovered) if (job.source.kind === 'payload') await backend.payloads.retain(job.source.ref);
+    if (opened.recovered.length > 0) deps.logger.info({ jobs: opened.recovered.length }, 'recovered queued jobs from the spool');
+    store = opened.store;
+    signals = new LocalSignals();
+  }
+  return new FairUploadQueue(deps, store, signals, new LanePool(config, backend, clock), clock);
+}
+
+/** The durable fair queue behind the upload routes, the admin API and the dashboard. */
+class FairUploadQueue implements UploadQueue {
+  private readonly dispatcher: Dispatcher;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private metricsTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: UploadQueueDeps,
+    private readonly store: JobStore,
+    private readonly signals: QueueSignals,
+    private readonly pool: LanePool,
+    private readonly clock: Clock,
+  ) {
+    const { config, upstream, metrics, logger, callbacks } = deps;
+    this.dispatcher = new Dispatcher({ config, store, pool, upstream, payloads: deps.backend.payloads, signals, metrics, logger, clock, ...(callbacks ? { callbacks } : {}) });
+    signals.onFinished((jobId) => this.waiters.get(jobId)?.forEach((wake) => wake()));
+  }
+
+  async submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome> {
+    const job = newJobRecord(randomUUID(), request, this.clock());
+    const payloadRef = request.source.kind === 'payload' ? request.source.ref : undefined;
+    const releaseOwnReference = () => (payloadRef ? this.deps.backend.payloads.release(payloadRef).catch(() => {}) : undefined);
+    let result;
+    try {
+      result = await this.store.enqueue(job, await this.deps.weightOf(request.keyId));
+    } catch (error) {
+      await releaseOwnReference();
+      this.deps.metrics.storeErrors.inc({ operation: 'enqueue' });
+      throw new GatewayError('storeUnavailable', { retryAfterSeconds: 1, cause: error });
+    }
+    if (result.kind === 'overloaded') {
+      await releaseOwnReference();
+      throw new GatewayError('overloaded', { message: `Upload queue is full (${result.limit}), try again later`, retryAfterSeconds: await this.secondsUntil(1) });
+    }
+    // A repeat (Idempotency-Key or identical bytes) is answered by the earlier job, which holds its own reference.
+    if (result.kind === 'existing') await releaseOwnReference();
+    else this.signals.enqueued();
+    const settled = await this.waitFinished(result.job, options.waitMs);
+    if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result };
+    if (settled.status === 'failed') throw jobError(settled);
+    const view = await this.describe(settled);
+    const eta = view.eta ? Date.parse(view.eta) : undefined;
+    return { state: 'queued', job: view, retryAfterSeconds: eta === undefined ? unknownRetryAfterSeconds : Math.max(1, Math.ceil((eta - this.clock()) / 1000)) };
+  }
+
+  async get(jobId: string, keyId: string): Promise<JobView | undefined> {
+    const job = await this.store.get(jobId);
+    return job && job.keyId === keyId ? this.describe(job) : undefined;
+  }
+
+  async start(): Promise<void> {
+    this.dispatcher.start();
+    this.metricsTimer = setInterval(() => void this.stats().catch(() => {}), metricsRefreshMs).unref();
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    clearInterval(this.metricsTimer);
+    await this.dispatcher.stop(graceMs);
+    await this.signals.close();
+    await this.store.close();
+  }
+
+  async stats(): Promise<QueueStats> {
+    const [counts, lanes] = await Promise.all([this.store.counts(), this.pool.snapshots()]);
+    const now = this.clock();
+    const backlog = counts.depth + counts.active;
+    const drainEta = backlog === 0 ? now : etaFor(backlog, lanes, now);
+    const stats: QueueStats = {
+      depth: counts.depth,
+      bytes: counts.bytes,
+      active: counts.active,
+      oldestAgeMs: counts.oldestCreatedAt === undefined ? 0 : Math.max(0, now - counts.oldestCreatedAt),
+      drainEta: drainEta ?? Number.POSITIVE_INFINITY,
+      byKey: counts.byKey,
+    };
+    if (this.pool.lanes.length === 0) stats.stalled = stalledNoLanes;
+    this.updateMetrics(stats, lanes);
+    return stats;
+  }
+
+  lanes(): Promise<LaneSnapshot[]> {
+    return this.pool.snapshots();
+  }
+
+  async list(filter: { status?: JobView['status']; keyId?: string; limit?: number } = {}): Promise<AdminJobView[]> {
+    const limit = filter.limit ?? 100;
+    const jobs = await this.store.list({ limit: filter.keyId ? limit * 10 : limit, ...(filter.status ? { status: filter.status } : {}) });
+    return jobs
+      .filter((job) => !filter.keyId || job.keyId === filter.keyId)
+      .slice(0, limit)
+      .map(adminJobView);
+  }
+
+  async inspect(jobId: string): Promise<AdminJobView | undefined> {
+    const job = await this.store.get(jobId);
+    return job && { ...adminJobView(job), ...(await this.describe(job)) };
+  }
+
+  /** The job once finished, or as it stands after `waitMs`; a finish notice from any instance ends the wait early. */
+  private async waitFinished(job: JobRecord, waitMs: number): Promise<JobRecord> {
+    if (job.status === 'done' || job.status === 'failed' || waitMs <= 0) return job;
+    const wakers = this.waiters.get(job.id) ?? new Set<() => void>();
+    this.waiters.set(job.id, wakers);
+    let wake = () => {};
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const timer = setTimeout(wake, waitMs);
+    wakers.add(wake);
+    try {
+      // Subscribed first, then read: a finish between enqueue and now is not missed.
+      const current = await this.store.get(job.id);
+      if (!current || current.status === 'done' || current.status === 'failed') return current ?? job;
+      await woken;
+      return (await this.store.get(job.id)) ?? current;
+    } finally {
+      clearTimeout(timer);
+      wakers.delete(wake);
+      if (wakers.size === 0) this.waiters.delete(job.id);
+    }
+  }
+
+  /** The client's view, with position and ETA while the job waits. */
+  private async describe(job: JobRecord): Promise<JobView> {
+    const view = jobView(job);
+    if (job.status !== 'queued' && job.status !== 'active') return view;
+    const order = job.status === 'queued' ? await this.store.fairOrder(job) : undefined;
+    const position = order ? fairPosition(order) : 1;
+    if (job.status === 'queued') view.position = position;
+    const eta = etaFor(position, await this.pool.snapshots(), this.clock());
+    if (eta !== undefined) view.eta = new Date(job.status === 'active' ? this.clock() : eta).toISOString();
+    return view;
+  }
+
+  /** Seconds until `n` more uploads can go upstream: the Retry-After of a full queue. */
+  private async secondsUntil(n: number): Promise<number> {
+    const eta = etaFor(n, await this.pool.snapshots(), this.clock());
+    return eta === undefined ? unknownRetryAfterSeconds : Math.max(1, Math.ceil((eta - this.clock()) / 1000));
+  }
+
+  private updateMetrics(stats: QueueStats, lanes: LaneSnapshot[]): void {
+    const { metrics } = this.deps;
+    metrics.queueDepth.set(stats.depth);
+    metrics.queueBytes.set(stats.bytes);
+    metrics.queueOldestAge.set(stats.oldestAgeMs / 1000);
+    for (const lane of lanes) {
+      metrics.laneBudgetRemaining.set({ lane: lane.id }, lane.remaining);
+      metrics.lanePaused.set({ lane: lane.id }, lane.pausedUntil ? 1 : 0);
+    }
+  }
+}

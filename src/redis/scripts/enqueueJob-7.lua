@@ -1,0 +1,58 @@
+--[[
+  Accepts one upload job: Idempotency-Key and dedupe first (an earlier job is returned), then
+  backpressure, then the push onto the key's FIFO list and, if the key was idle, its activation in
+  the fair-queueing set at max(global virtual time, the key's last finish tag).
+  Input:
+    KEYS[1] queue state hash (jobs, bytes, seq, vtime, n:<key>, w:<key>, tag:<key>)
+    KEYS[2] active keys ZSET (key id -> start tag of its head job)
+    KEYS[3] waiting jobs ZSET (job id -> createdAt)
+    KEYS[4] the new job's hash
+    KEYS[5] the key's waiting list
+    KEYS[6] Idempotency-Key entry (ignored unless ARGV[10] = 1)
+    KEYS[7] dedupe entry (ignored unless ARGV[11] = 1)
+    ARGV[1] job id, ARGV[2] key id, ARGV[3] key weight, ARGV[4] payload bytes, ARGV[5] now (ms),
+    ARGV[6] result TTL (ms), ARGV[7] max jobs, ARGV[8] max bytes, ARGV[9] max jobs per key,
+    ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0), ARGV[12..] job field/value pairs
+  Output:
+    {1, id} created; {2, id} existing job for the Idempotency-Key; {3, id} existing job for the same bytes;
+    {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key
+]]
+local jobPrefix = string.sub(KEYS[4], 1, #KEYS[4] - #ARGV[1])
+local function alive(id)
+  if not id then return false end
+  local status = redis.call('HGET', jobPrefix .. id, 'status')
+  return status and status ~= 'failed'
+end
+
+if ARGV[10] == '1' then
+  local existing = redis.call('GET', KEYS[6])
+  if existing and redis.call('EXISTS', jobPrefix .. existing) == 1 then return {2, existing} end
+end
+if ARGV[11] == '1' then
+  local existing = redis.call('GET', KEYS[7])
+  if alive(existing) then return {3, existing} end
+end
+
+local keyId = ARGV[2]
+local size = tonumber(ARGV[4])
+if tonumber(redis.call('HGET', KEYS[1], 'jobs') or '0') + 1 > tonumber(ARGV[7]) then return {-1} end
+if tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0') + size > tonumber(ARGV[8]) then return {-2} end
+if tonumber(redis.call('HGET', KEYS[1], 'n:' .. keyId) or '0') + 1 > tonumber(ARGV[9]) then return {-3} end
+
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[4], unpack(ARGV, 12))
+redis.call('HSET', KEYS[4], 'seq', seq)
+redis.call('HINCRBY', KEYS[1], 'jobs', 1)
+redis.call('HINCRBY', KEYS[1], 'bytes', size)
+redis.call('HINCRBY', KEYS[1], 'n:' .. keyId, 1)
+redis.call('HSET', KEYS[1], 'w:' .. keyId, ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+redis.call('RPUSH', KEYS[5], ARGV[1])
+if not redis.call('ZSCORE', KEYS[2], keyId) then
+  local vtime = tonumber(redis.call('HGET', KEYS[1], 'vtime') or '0')
+  local last = tonumber(redis.call('HGET', KEYS[1], 'tag:' .. keyId) or '0')
+  redis.call('ZADD', KEYS[2], math.max(vtime, last), keyId)
+end
+if ARGV[10] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[6]) end
+if ARGV[11] == '1' then redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[6]) end
+return {1, ARGV[1]}
