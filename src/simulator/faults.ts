@@ -29,6 +29,8 @@ export const faultRequestSchema = z.strictObject({
   latencyMs: z.number().int().nonnegative().optional(),
 });
 
+export type FaultRequest = z.input<typeof faultRequestSchema>;
+
 /** Faults waiting for the uploads they target, taken in the order they were queued. */
 export class FaultQueue {
   private pending: Fault[] = [];

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { FaultRequest } from '../../src/simulator/faults.js';
 import type { SimStats } from '../../src/simulator/stats.js';
 
 export type { SimStats } from '../../src/simulator/stats.js';
+export type { FaultRequest } from '../../src/simulator/faults.js';
 
 export interface SpawnedSimulator {
   url: string;
   stats(): Promise<SimStats>;
   /** Body of POST /_sim/faults, e.g. { next: [{ kind: 'reset' }], latencyMs: 0 }. */
-  faults(body: unknown): Promise<void>;
+  faults(body: FaultRequest): Promise<void>;
   reset(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ErrorBodyShape } from '../../src/simulator/faults.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import type { UpstreamClient } from '../../src/upstream/types.js';
@@ -33,7 +34,7 @@ async function sendOnce() {
 }
 
 describe('upstream failures', () => {
-  it.each([
+  it.each<[{ status: number; body: ErrorBodyShape; message?: string }, Record<string, unknown>]>([
     [{ status: 500, body: 'json', message: 'Internal failure' }, { kind: 'retryable', message: 'Internal failure', timeout: false }],
     [{ status: 502, body: 'html' }, { kind: 'retryable', message: '502 Bad Gateway', timeout: false }],
     [{ status: 503, body: 'empty' }, { kind: 'retryable', message: 'HTTP 503', timeout: false }],
