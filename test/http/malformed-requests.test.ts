@@ -5,7 +5,7 @@ import { multipart } from './upload-harness.js';
 
 const fixture = useRedisUploadServer(1024 * 1024);
 
-async function post(body: Uint8Array | string | URLSearchParams | undefined, contentType?: string) {
+async function post(body: BodyInit | undefined, contentType?: string) {
   const response = await fetch(`${fixture.server.url}/3/image`, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
   const answer = (await response.json()) as { data: { code: number; error: string } };
   return { status: response.status, code: answer.data.code, message: answer.data.error };
