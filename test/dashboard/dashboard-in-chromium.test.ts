@@ -1,0 +1,61 @@
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, startTestGateway, upload, type TestGateway } from '../ops/test-gateway.js';
+
+const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('the dashboard in headless Chromium', () => {
+  let target: TestGateway;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    [target, browser] = await Promise.all([startTestGateway(), chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs })]);
+    await admin(target, 'POST', '/admin/keys', { id: 'web-shop', weight: 2, quotas: { perKey: [{ limit: 40, window: '1h' }, { limit: 300, window: '1d' }] } });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await target?.close();
+  });
+
+  it('asks for the admin token, then shows the seeded keys and lanes', async () => {
+    await page.goto(`${target.url}/dashboard`);
+    await page.locator('#login').waitFor({ state: 'visible' });
+    await page.fill('#token', target.adminToken);
+    await page.click('#login button[type=submit]');
+    await page.locator('[data-key="web-shop"]').waitFor();
+    expect(await page.locator('[data-key="app1"]').count()).toBe(1);
+    expect(await page.locator('[data-lane="lane1"]').textContent()).toContain('127.0.0.2');
+    expect(await page.locator('#status').getAttribute('data-state')).toBe('live');
+  });
+
+  it('updates after uploads, failures included, with no console errors', async () => {
+    // A fresh tab with the token in the URL, as the demo prints it; the token leaves the address bar.
+    await page.goto(`${target.url}/dashboard#token=${target.adminToken}`);
+    await page.locator('[data-key="app1"]').waitFor();
+    expect(page.url()).not.toContain(target.adminToken);
+    expect(await page.locator('[data-key="app1"]').textContent()).toContain('0 / 20');
+
+    const headers = { authorization: `Client-ID ${target.appKey}` };
+    for (let n = 0; n < 3; n++) expect((await upload(target.url, headers)).status).toBe(200);
+    await fetch(`${target.simulator.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ next: [{ kind: 'status', status: 400, message: 'Image is corrupt' }] }) });
+    expect((await upload(target.url, headers)).status).toBeGreaterThanOrEqual(400);
+
+    // 3 or 4 used: whether a failed upload is given back is the quota's business, not the dashboard's.
+    await page.waitForFunction(() => /[34] \/ 20/.test(document.querySelector('[data-key="app1"]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector('#failures')?.textContent?.includes('Image is corrupt'), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => /9[67] \/ 100 left/.test(document.querySelector('[data-lane="lane1"]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    expect(await page.locator('#chart-depth path.line').count()).toBe(1);
+
+    await mkdir('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
+    expect(consoleErrors).toEqual([]);
+  });
+});

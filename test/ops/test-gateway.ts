@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { createLogger, type Logger } from '../../src/ops/logger.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { connectRedis, redisUrl, removePrefix, testPrefix } from '../support/redis.js';
+import { png1x1 } from '../support/sample-images.js';
+
+export interface TestGateway {
+  gateway: Gateway;
+  simulator: Simulator;
+  url: string;
+  adminToken: string;
+  /** Secret of the static key `app1`. */
+  appKey: string;
+  /** Credential of the one lane (a secret that must never be logged). */
+  laneClientId: string;
+  close(): Promise<void>;
+}
+
+/** A gateway on real Redis (random prefix) with one static key and one lane to an in-process simulator. */
+export async function startTestGateway(options: { logger?: Logger; adminToken?: string | null; config?: Partial<ConfigInput> } = {}): Promise<TestGateway> {
+  const simulator = await startSimulator();
+  const prefix = testPrefix();
+  const spoolDir = await mkdtemp(join(tmpdir(), 'upgate-ops-'));
+  const adminToken = options.adminToken === undefined ? `admin-${randomBytes(12).toString('hex')}` : options.adminToken;
+  const appKey = `k_app1_${randomBytes(12).toString('hex')}`;
+  const laneClientId = `lane-cred-${randomBytes(8).toString('hex')}`;
+  const config = parseConfig({
+    server: { host: '127.0.0.1', port: 0, maxWait: '10s' },
+    store: { redisUrl: redisUrl(), prefix, spoolDir },
+    admin: { token: adminToken },
+    quotas: { policy: 'all', perKey: [{ limit: 20, window: '1h' }], perIp: [{ limit: 100, window: '1h' }] },
+    keys: [{ id: 'app1', key: appKey }],
+    // Tests upload the same pixel many times; each must count as its own upload.
+    queue: { dedupe: false },
+    upstream: { url: simulator.url, attempts: 1, lanes: [{ id: 'lane1', clientId: laneClientId, localAddress: '127.0.0.2', limits: [{ limit: 100, window: '1h' }] }] },
+    ...options.config,
+  });
+  const gateway = await startGateway({ config, logger: options.logger ?? createLogger('silent') });
+  return {
+    gateway,
+    simulator,
+    url: gateway.url,
+    adminToken: adminToken ?? '',
+    appKey,
+    laneClientId,
+    async close() {
+      await gateway.close(1_000);
+      await simulator.close();
+      const redis = await connectRedis();
+      await removePrefix(redis, prefix);
+      await redis.quit();
+      await rm(spoolDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An admin API call with the gateway's token (or the one given); answers status and parsed JSON. */
+export async function admin(target: TestGateway, method: string, path: string, body?: unknown, token = target.adminToken) {
+  const response = await fetch(`${target.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json().catch(() => undefined)) as any };
+}
+
+/** One multipart PNG upload. */
+export async function upload(url: string, headers: Record<string, string>, path = '/3/image') {
+  const form = new FormData();
+  form.append('image', new Blob([png1x1], { type: 'image/png' }), 'pixel.png');
+  const response = await fetch(`${url}${path}`, { method: 'POST', headers, body: form });
+  return { status: response.status, headers: response.headers, body: (await response.json().catch(() => undefined)) as any };
+}
