@@ -57,10 +57,19 @@ export function formatWindow(ms: number): string {
   return `${ms}ms`;
 }
 
-/** Whether one more request fits: `all` needs room in every window, `any` in every key window or every IP window. */
+/**
+ * Whether one more request fits: `all` needs room in every window, `any` in every key window or in
+ * every IP window. A scope without limits has no say under `any` (else it would let everything in).
+ */
 export function fits(policy: QuotaPolicy, plan: readonly PlannedWindow[], counts: readonly WindowCount[]): boolean {
   const room = (scope: 'key' | 'ip') => plan.every((window, i) => window.scope !== scope || counts[i]!.used < window.limit);
-  return policy === 'all' ? room('key') && room('ip') : room('key') || room('ip');
+  if (policy === 'all') return room('key') && room('ip');
+  const scopes = scopesOf(plan);
+  return scopes.length === 0 || scopes.some(room);
+}
+
+function scopesOf(windows: ReadonlyArray<{ scope: 'key' | 'ip' }>): Array<'key' | 'ip'> {
+  return (['key', 'ip'] as const).filter((scope) => windows.some((window) => window.scope === scope));
 }
 
 export function toStates(plan: readonly PlannedWindow[], counts: readonly WindowCount[]): QuotaWindowState[] {
@@ -77,6 +86,7 @@ export function toStates(plan: readonly PlannedWindow[], counts: readonly Window
 export function retryAfterSeconds(policy: QuotaPolicy, states: readonly QuotaWindowState[], now: number): number {
   const freeAt = (scope: 'key' | 'ip') =>
     Math.max(now, ...states.filter((s) => s.scope === scope && s.remaining === 0).map((s) => s.resetAt));
-  const at = policy === 'all' ? Math.max(freeAt('key'), freeAt('ip')) : Math.min(freeAt('key'), freeAt('ip'));
+  const frees = scopesOf(states).map(freeAt);
+  const at = policy === 'all' ? Math.max(now, ...frees) : Math.min(...frees);
   return Math.max(1, Math.ceil((at - now) / 1000));
 }

@@ -31,3 +31,14 @@ describe.each(storeKinds)('policy any (%s store)', (kind) => {
     expect((await harness.admission.admit(keyRecord('other'), '10.1.0.2')).admitted).toBe(true);
   });
 });
+
+describe.each(storeKinds)('policy any without IP limits (%s store)', (kind) => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  it('decides by the key’s limits alone', async () => {
+    harness = await openHarness(kind, { quotas: { policy: 'any', perKey: [{ limit: 2, window: '1m' }], perIp: [] } });
+    expect(await admitMany(harness.admission, keyRecord('app'), '10.1.1.1', 3)).toBe(2);
+    expect((await harness.admission.admit(keyRecord('app'), '10.1.1.1')).retryAfterSeconds).toBe(60);
+  });
+});

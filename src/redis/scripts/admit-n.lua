@@ -35,8 +35,14 @@ for i = 1, counters do
   end
 end
 
+-- Under "any" a scope without windows has no say (else it would let everything in).
+local hasKey, hasIp = keyCounters > 0, counters > keyCounters
 local admitted
-if ARGV[2] == 'any' then admitted = keyRoom or ipRoom else admitted = keyRoom and ipRoom end
+if ARGV[2] == 'any' then
+  admitted = (not hasKey and not hasIp) or (hasKey and keyRoom) or (hasIp and ipRoom)
+else
+  admitted = keyRoom and ipRoom
+end
 
 local reply = { admitted and 1 or 0 }
 for i = 1, counters do
