@@ -11,8 +11,11 @@ export function fairPosition(order: FairOrder): number {
   const tag = own.start + order.index / own.weight;
   let ahead = order.index;
   for (const key of order.keys) {
-    if (key.keyId === order.keyId || key.start >= tag) continue;
-    ahead += Math.min(key.length, Math.ceil((tag - key.start) * key.weight));
+    if (key.keyId === order.keyId) continue;
+    // Its j-th job starts at start + j/weight; equal tags go to the smaller key id, as the ZSET orders them.
+    const span = (tag - key.start) * key.weight;
+    const before = key.keyId < order.keyId ? Math.floor(span + 1e-9) + 1 : Math.ceil(span - 1e-9);
+    ahead += Math.min(key.length, Math.max(0, before));
   }
   return ahead + 1;
 }

@@ -35,7 +35,7 @@ redis.call('HSET', KEYS[7], 'status', ARGV[2], ARGV[3], ARGV[4], 'finishedAt', A
 redis.call('HDEL', KEYS[7], 'leaseToken')
 redis.call('PEXPIRE', KEYS[7], ARGV[6])
 redis.call('HINCRBY', KEYS[1], 'jobs', -1)
-redis.call('HINCRBY', KEYS[1], 'bytes', -size)
+redis.call('HINCRBY', KEYS[1], 'bytes', 0 - size) -- never "-0", which HINCRBY refuses
 if redis.call('HINCRBY', KEYS[1], 'n:' .. keyId, -1) <= 0 then redis.call('HDEL', KEYS[1], 'n:' .. keyId) end
 
 redis.call('ZADD', KEYS[6], ARGV[5], ARGV[1])
