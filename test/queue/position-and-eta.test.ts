@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SubmitOutcome } from '../../src/uploads/types.js';
 import { lanesConfig, openQueue, queueConfig, Sandbox, ScriptedUpstream, storeKinds } from './queue-fixture.js';
 
 let sandbox: Sandbox;
@@ -10,7 +11,7 @@ const upload = (keyId: string, n: number) => ({ keyId, source: { kind: 'url' as 
 describe.each(storeKinds)('%s store: what a queued upload is told', (kind) => {
   it('gives positions in dispatch order and ETAs from the lane budget and its resets', async () => {
     const queue = await openQueue(sandbox, kind, queueConfig({ upstream: lanesConfig(1, '2/30s') }), new ScriptedUpstream());
-    const answers = [];
+    const answers: SubmitOutcome[] = [];
     for (let n = 0; n < 3; n++) answers.push(await queue.submit(upload('busy', n), { waitMs: 0 }));
     answers.push(await queue.submit(upload('quiet', 0), { waitMs: 0 }));
     answers.push(await queue.submit(upload('busy', 3), { waitMs: 0 }));
