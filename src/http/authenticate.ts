@@ -41,6 +41,18 @@ export async function authenticate(req: KeyedRequest, deps: AuthenticateDeps): P
   return bearer === undefined ? { key } : { key, bearer };
 }
 
+/**
+ * Whether the key can be read without the body (header or query). Such requests are checked and
+ * charged before their body is read, so a refused upload costs no bandwidth.
+ */
+export function hasKeyOutsideBody(req: KeyedRequest): boolean {
+  return (
+    /^\s*client-id\s+\S+\s*$/i.test(req.headers.authorization ?? '') ||
+    nonEmpty(req.headers['x-api-key']) !== undefined ||
+    nonEmpty((req.query as Record<string, unknown> | undefined)?.key) !== undefined
+  );
+}
+
 function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }

@@ -64,6 +64,7 @@ export interface UploadService {
   /**
    * Stores the job durably, then waits up to `waitMs` for it to finish. A finished job answers
    * `done`; a job still waiting answers `queued`; a job that failed rejects with a GatewayError.
+   * It takes over the caller's payload reference: the job keeps it, or submit releases it.
    */
   submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome>;
   /** A job by id, only when it belongs to `keyId`. */

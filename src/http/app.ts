@@ -1,0 +1,61 @@
+import express, { type Express } from 'express';
+import type { Config } from '../config/schema.js';
+import type { BadKeyGuard } from '../keys/bad-key-guard.js';
+import type { KeyRegistry } from '../keys/types.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { CallbackSender } from '../queue/callbacks.js';
+import type { UploadQueue } from '../queue/types.js';
+import type { Admission } from '../quota/types.js';
+import type { StoreBackend } from '../store/backend.js';
+import { dashboardRouter } from '../dashboard/router.js';
+import { createAdminRouter } from './admin/router.js';
+import { errorMiddleware, notFoundHandler } from './error-middleware.js';
+import { openApiDocument } from './openapi.js';
+import { requestLog } from './request-log.js';
+import { uploadPaths } from './response-format.js';
+import { creditsHandler } from './routes/credits.js';
+import { livenessHandler, readinessHandler } from './routes/health.js';
+import { jobHandler } from './routes/jobs.js';
+import { uploadHandler } from './routes/upload.js';
+
+export interface AppDeps {
+  config: Config;
+  backend: StoreBackend;
+  registry: KeyRegistry;
+  badKeys: BadKeyGuard;
+  admission: Admission;
+  queue: UploadQueue;
+  callbacks: CallbackSender;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** Every route of the gateway. Upload routes read their own bodies (streaming), so no global body parser. */
+export function createApp(deps: AppDeps): Express {
+  const { config, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(deps.logger));
+
+  const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, uploads: deps.queue });
+  for (const path of uploadPaths) app.post(path, upload);
+  app.get(['/3/credits', '/3/credits.json'], creditsHandler(deps));
+  app.get('/3/jobs/:id', jobHandler({ ...deps, uploads: deps.queue }));
+
+  app.get('/healthz', livenessHandler);
+  app.get('/readyz', readinessHandler(deps.backend));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use('/dashboard', dashboardRouter());
+  app.use('/admin', createAdminRouter({ token: config.admin.token, keys: deps.registry, admission: deps.admission, queue: deps.queue, metrics, defaultPolicy: config.quotas.policy }));
+
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

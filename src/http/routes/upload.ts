@@ -1,0 +1,112 @@
+import type { Request, Response } from 'express';
+import type { Config } from '../../config/schema.js';
+import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
+import type { ApiKeyRecord } from '../../keys/types.js';
+import type { Metrics } from '../../ops/metrics.js';
+import type { Admission } from '../../quota/types.js';
+import { setQuotaHeaders } from '../../quota/headers.js';
+import type { PayloadStore } from '../../store/payload-store.js';
+import type { UploadService } from '../../uploads/types.js';
+import type { CallbackSender } from '../../queue/callbacks.js';
+import { authenticate, hasKeyOutsideBody } from '../authenticate.js';
+import { clientIp } from '../client-ip.js';
+import { readUpload, type ParsedUpload } from '../parse/read-upload.js';
+import { renderQueued, renderSuccess } from '../render/index.js';
+import { formatForPath } from '../response-format.js';
+import type { KeyRegistry } from '../../keys/types.js';
+import type { BadKeyGuard } from '../../keys/bad-key-guard.js';
+
+export interface UploadRouteDeps {
+  config: Config;
+  registry: KeyRegistry;
+  badKeys: BadKeyGuard;
+  admission: Admission;
+  payloads: PayloadStore;
+  uploads: UploadService;
+  callbacks: CallbackSender;
+  metrics: Metrics;
+}
+
+/**
+ * POST of an upload in any accepted form and format. When the key arrives outside the body it is
+ * checked and charged before the body is read, so refused requests cost no upload bandwidth; a key
+ * sent as a body field can only be checked once the body is in. Input found bad after the charge is
+ * refunded, and a payload stored for a refused request is released: nothing is charged or kept for
+ * what the gateway did not accept.
+ */
+export function uploadHandler(deps: UploadRouteDeps) {
+  const { config, admission, metrics } = deps;
+  return async (req: Request, res: Response): Promise<void> => {
+    const format = formatForPath(req.path);
+    res.locals.format = format;
+    const ip = clientIp(req, config.server.trustProxy);
+    let key: ApiKeyRecord | undefined;
+    try {
+      let upload: ParsedUpload;
+      let bearer: string | undefined;
+      if (hasKeyOutsideBody(req)) {
+        ({ key, bearer } = await authenticate(req, { registry: deps.registry, badKeys: deps.badKeys, clientIp: ip }));
+        await admit(key);
+        upload = await readUpload(req, { payloads: deps.payloads, maxUploadBytes: config.server.maxUploadBytes }).catch(async (error: unknown) => {
+          await admission.refund(key!, ip);
+          throw error;
+        });
+      } else {
+        upload = await readUpload(req, { payloads: deps.payloads, maxUploadBytes: config.server.maxUploadBytes });
+        try {
+          ({ key, bearer } = await authenticate(req, { registry: deps.registry, badKeys: deps.badKeys, clientIp: ip, bodyKey: upload.key }));
+          await admit(key);
+        } catch (error) {
+          await upload.release();
+          throw error;
+        }
+      }
+      res.locals.keyId = key.id;
+      const outcome = await submit(key, upload, bearer);
+      if (outcome.state === 'done') {
+        renderSuccess(res, format, outcome.image);
+        metrics.uploads.inc({ key: key.id, outcome: 'done', code: 0 });
+      } else {
+        renderQueued(res, format, outcome.job, outcome.retryAfterSeconds);
+        metrics.uploads.inc({ key: key.id, outcome: 'queued', code: 0 });
+      }
+    } catch (error) {
+      const code = isGatewayError(error) ? error.code : 0;
+      const outcome = isGatewayError(error) && error.status < 500 ? 'rejected' : 'failed';
+      metrics.uploads.inc({ key: key?.id ?? '-', outcome, code });
+      throw error;
+    }
+
+    async function admit(record: ApiKeyRecord): Promise<void> {
+      const decision = await admission.admit(record, ip);
+      setQuotaHeaders(res, decision.windows);
+      if (!decision.admitted) {
+        for (const window of decision.windows) if (window.remaining === 0) metrics.quotaRejections.inc({ limit: window.name });
+        throw new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
+      }
+    }
+
+    async function submit(record: ApiKeyRecord, upload: ParsedUpload, bearer: string | undefined) {
+      if (upload.callbackUrl) {
+        await deps.callbacks.validate(upload.callbackUrl).catch(async (error: unknown) => {
+          await upload.release();
+          throw error;
+        });
+      }
+      const waitMs = /\brespond-async\b/i.test(req.get('prefer') ?? '') ? 0 : config.server.maxWait;
+      const idempotencyKey = req.get('idempotency-key');
+      // From here the queue owns the request's payload reference.
+      return deps.uploads.submit(
+        {
+          keyId: record.id,
+          source: upload.source,
+          fields: upload.fields,
+          ...(bearer && { bearer }),
+          ...(idempotencyKey && { idempotencyKey }),
+          ...(upload.callbackUrl && { callbackUrl: upload.callbackUrl }),
+        },
+        { waitMs },
+      );
+    }
+  };
+}
