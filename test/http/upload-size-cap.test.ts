@@ -113,6 +113,13 @@ describe.each(stores)('size cap with the $name payload store', ({ make, held }) 
     expect(await held()).toEqual([]);
   });
 
+  it('a multipart text part far past the cap is 413/1002 from multer', async () => {
+    const { body, contentType } = multipart([{ name: 'image', value: Buffer.alloc(cap * 3).toString('base64') }]);
+    const response = await fetch(`${server.url}/3/image`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': contentType } });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as Answer['body']).data.code).toBe(1002);
+  });
+
   it('a JSON body far past the cap is 413/1002 from the body parser', async () => {
     const json = JSON.stringify({ image: Buffer.alloc(cap * 3).toString('base64') });
     const response = await fetch(`${server.url}/3/image`, { method: 'POST', body: json, headers: { 'content-type': 'application/json' } });

@@ -15,7 +15,8 @@ export interface ReceivedFile {
   filename?: string;
 }
 
-export interface MultipartBody {
+/** What a body carried before its image is interpreted: text fields and stored file parts. */
+export interface ReceivedBody {
   fields: Record<string, unknown>;
   files: ReceivedFile[];
 }
@@ -28,7 +29,7 @@ const fileFields = new Set(['image', 'video']);
  * answer only after draining the rest of the body, and the client should learn of a 413 without
  * sending it all. Multer still removes whatever it stored, through `_removeFile`.
  */
-export function readMultipart(req: Request, res: Response, payloads: PayloadStore, maxUploadBytes: number): Promise<MultipartBody> {
+export function readMultipart(req: Request, res: Response, payloads: PayloadStore, maxUploadBytes: number): Promise<ReceivedBody> {
   return new Promise((resolve, reject) => {
     const stored = new Map<string, StoredPayload>();
     const unnamed = new WeakSet<Readable>();

@@ -6,7 +6,7 @@ import type { UploadFields, UploadSource } from '../../uploads/types.js';
 import { readFormBody } from './form-body.js';
 import { parseImageText } from './image-text.js';
 import { detectMediaType } from './media-type.js';
-import { readMultipart, type ReceivedFile } from './multipart.js';
+import { readMultipart, type ReceivedBody } from './multipart.js';
 import { readRawBody } from './raw-body.js';
 import { storePayload } from './store-payload.js';
 
@@ -24,12 +24,6 @@ export interface ParsedUpload {
 export interface ReadUploadOptions {
   payloads: PayloadStore;
   maxUploadBytes: number;
-}
-
-/** What the body carried before the image is interpreted. */
-interface ReceivedBody {
-  fields: Record<string, unknown>;
-  files: ReceivedFile[];
 }
 
 /**
