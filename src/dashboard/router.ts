@@ -14,6 +14,8 @@ export function dashboardRouter(): Router {
     res.setHeader('Cache-Control', 'no-cache');
     next();
   });
-  router.use(express.static(publicDir, { index: 'index.html', redirect: false }));
+  // `/dashboard` and `/dashboard/` both answer the page (serve-static alone needs the trailing slash).
+  router.get('/', (_req, res) => res.sendFile('index.html', { root: publicDir }));
+  router.use(express.static(publicDir, { index: false, redirect: false }));
   return router;
 }

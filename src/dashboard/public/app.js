@@ -62,6 +62,14 @@ function formatDuration(ms) {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** A window's length as configured: `1h`, `5s`, `1d`. */
+function formatWindow(ms) {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]]) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 const serverNow = () => Date.now() + clockOffset;
 
 /** An element whose text counts down to `at` (epoch ms); the ticker keeps it current between polls. */
@@ -92,7 +100,7 @@ function renderLanes(lanes) {
       : el('span', { class: `badge ${lane.remaining > 0 ? 'ready' : 'waiting'}` }, lane.remaining > 0 ? `${lane.remaining} ready` : 'out of budget');
     const windows = lane.windows.map((w) =>
       el('div', { class: 'window' },
-        el('span', { class: 'wname' }, `${w.scope} ${formatDuration(w.windowMs)}`),
+        el('span', { class: 'wname' }, `${w.scope} ${formatWindow(w.windowMs)}`),
         meter(w.limit ? w.remaining / w.limit : 0, toneFor(w.limit ? w.remaining / w.limit : 0)),
         el('span', { class: 'wnum' }, `${w.remaining} / ${w.limit} left`),
         countdown(w.resetAt, 'resets in '),
@@ -258,6 +266,7 @@ async function poll() {
 }
 
 function start() {
+  clearTimeout(pollTimer);
   $('login').hidden = true;
   $('board').hidden = false;
   $('forget').hidden = false;
@@ -278,6 +287,15 @@ $('forget').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
   token = null;
   showLogin();
+});
+
+// A #token=… link opened on a tab that already shows the page changes only the hash.
+window.addEventListener('hashchange', () => {
+  const fromUrl = takeTokenFromUrl();
+  if (fromUrl) {
+    token = fromUrl;
+    start();
+  }
 });
 
 setInterval(tick, 1000);
