@@ -46,5 +46,3 @@ async function startFromConfig(config: ConfigInput, [entry, ...args]: string[], 
   return { url, pid: child.pid, stop };
 }
 
-/** Quotas that never bind within a bench run. */
-export const generous = [{ limit: 1_000_000_000, window: '1d' }];

@@ -23,8 +23,10 @@ export function nginxVersion(): string {
 export interface NginxOptions {
   /** Where requests are proxied (the simulator). */
   upstreamUrl: string;
-  /** `limit_req` rate per client address, e.g. `100000r/s`; a zero-burst zone answers 429 beyond it. */
+  /** `limit_req` rate per client address, e.g. `100000r/s`; beyond it and the burst, 429. */
   rate: string;
+  /** Requests allowed above the rate at once (`burst=… nodelay`). */
+  burst: number;
   workers: number;
 }
 
@@ -60,7 +62,7 @@ http {
   server {
     listen 127.0.0.1:${port};
     location / {
-      limit_req zone=perip;
+      limit_req zone=perip${options.burst > 0 ? ` burst=${options.burst} nodelay` : ''};
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_pass http://simulator;

@@ -89,3 +89,16 @@ export function writeReport(path: string, env: Environment, rows: Row[]): void {
   ];
   writeFileSync(path, lines.join('\n'));
 }
+
+/** A throughput compared with a baseline's, as a ratio; with `minRatio`, a target row. */
+export function ratioRow(scenario: string, figure: string, measured: number, baseline: { name: string; value: number }, minRatio?: number, note?: string): Row {
+  const ratio = measured / baseline.value;
+  return {
+    scenario,
+    figure,
+    value: `${fmt(measured, 0)} req/s = ${fmt(ratio, 2)}× ${baseline.name}`,
+    baseline: `${baseline.name} ${fmt(baseline.value, 0)} req/s`,
+    ...(minRatio !== undefined ? { target: `≥ ${minRatio}× ${baseline.name}`, met: ratio >= minRatio } : {}),
+    ...(note ? { note } : {}),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * `npm run bench [-- <scenario> …]`: runs the benchmark scenarios (all by default) against a private
+ * redis-server, prints every figure against its target, and — when every scenario ran — writes
+ * docs/benchmarks.md. A failing scenario is reported as a missed row; the others still run.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { stopAll } from './lib/child.js';
+import { nginxVersion } from './lib/nginx.js';
+import { describeMachine, printRow, writeReport, type Row } from './lib/report.js';
+import { redisVersion, startRedis } from './lib/redis-server.js';
+import type { Scenario } from './lib/scenario.js';
+import { admissionThroughput } from './scenarios/admission-throughput.js';
+
+const scenarios: Scenario[] = [admissionThroughput];
+
+const picked = process.argv.slice(2);
+const unknown = picked.filter((name) => !scenarios.some((scenario) => scenario.name === name));
+if (unknown.length > 0) {
+  console.error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
+  process.exit(2);
+}
+const selected = picked.length > 0 ? scenarios.filter((scenario) => picked.includes(scenario.name)) : scenarios;
+
+process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+const redis = await startRedis();
+const rows: Row[] = [];
+try {
+  for (const scenario of selected) {
+    const started = Date.now();
+    console.log(`\n== ${scenario.name}`);
+    let produced: Row[];
+    try {
+      produced = await scenario.run({ redis, prefix: (name) => `bench-${name}-${randomUUID().slice(0, 8)}:` });
+    } catch (error) {
+      produced = [{ scenario: scenario.name, figure: 'scenario failed', value: 'no result', met: false, note: (error as Error).message.split('\n')[0]! }];
+    }
+    produced.forEach(printRow);
+    rows.push(...produced);
+    console.log(`   (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  if (selected.length === scenarios.length) {
+    const require = createRequire(import.meta.url);
+    writeReport('docs/benchmarks.md', {
+      command: 'npm run bench',
+      ...describeMachine(),
+      redis: await redisVersion(redis.client),
+      nginx: nginxVersion(),
+      autocannon: (require('autocannon/package.json') as { version: string }).version,
+    }, rows);
+    console.log('\nwrote docs/benchmarks.md');
+  }
+} finally {
+  await redis.stop();
+  await stopAll();
+}

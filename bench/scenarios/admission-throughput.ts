@@ -1,0 +1,58 @@
+import { benchConfig, clientIdHeader, exhaustedKey, openKey } from '../lib/bench-config.js';
+import { unexpectedAnswers } from '../lib/answers.js';
+import { startBareExpress, startGatewayProcess } from '../lib/gateway.js';
+import { runLoad, throughputRun, type LoadResult } from '../lib/load.js';
+import { startNginx } from '../lib/nginx.js';
+import { ratioRow, type Row } from '../lib/report.js';
+import type { Scenario } from '../lib/scenario.js';
+import { startSimulatorProcess } from '../lib/simulator.js';
+import { multipartUpload, pngOfSize } from '../lib/uploads.js';
+
+const scenario = '1. admission throughput';
+/** A tiny but real image: the cost measured is admission and forwarding, not bytes. */
+const tiny = multipartUpload(pngOfSize(1024));
+
+/**
+ * Requests/second of (a) rejected uploads (quota exhausted, key in the header) and (b) admitted tiny
+ * uploads forwarded to an unlimited simulator: the gateway vs a bare Express app doing the same
+ * parsing and forwarding without the quota and queue steps, and vs nginx `limit_req` in front of the
+ * same simulator. Each server runs alone while it is measured.
+ */
+export const admissionThroughput: Scenario = {
+  name: 'throughput',
+  async run({ redis, prefix }) {
+    const simulator = await startSimulatorProcess();
+    const config = benchConfig({ redisUrl: redis.url, prefix: prefix('throughput'), upstreamUrl: simulator.url });
+    const measure = async (start: () => Promise<{ url: string; stop(): Promise<void> }>, headers: Record<string, string>) => {
+      const server = await start();
+      try {
+        return await runLoad({ ...throughputRun, url: `${server.url}/3/image`, headers: { ...tiny.headers, ...headers }, body: tiny.body });
+      } finally {
+        await server.stop();
+      }
+    };
+    try {
+      const gatewayRejected = await measure(() => startGatewayProcess(config), clientIdHeader(exhaustedKey));
+      const bareRejected = await measure(() => startBareExpress(config), { 'x-bench-reject': '1' });
+      // A zero-burst zone at 1r/m refuses all but the first request: nginx's rejection path.
+      const nginxRejected = await measure(() => startNginx({ upstreamUrl: simulator.url, rate: '1r/m', burst: 0, workers: 1 }), { authorization: 'Client-ID bench' });
+      const gatewayAdmitted = await measure(() => startGatewayProcess(config), clientIdHeader(openKey));
+      const bareAdmitted = await measure(() => startBareExpress(config), {});
+      const nginxAdmitted = await measure(() => startNginx({ upstreamUrl: simulator.url, rate: '1000000r/s', burst: 1_000_000, workers: 1 }), { authorization: 'Client-ID bench' });
+      return [
+        ...compare('rejected uploads (429)', 429, gatewayRejected, bareRejected, nginxRejected, 0.8),
+        ...compare('admitted tiny uploads (200, forwarded)', 200, gatewayAdmitted, bareAdmitted, nginxAdmitted, 0.7),
+      ];
+    } finally {
+      await simulator.stop();
+    }
+  },
+};
+
+function compare(figure: string, status: number, gateway: LoadResult, bare: LoadResult, nginx: LoadResult, minRatio: number): Row[] {
+  const problems = [`gateway: ${unexpectedAnswers(gateway, status)}`, `bare Express: ${unexpectedAnswers(bare, status)}`, `nginx: ${unexpectedAnswers(nginx, status)}`].filter((text) => !text.endsWith('undefined'));
+  const note = problems.length > 0 ? `Invalid comparison — ${problems.join('; ')}` : `gateway p50 ${gateway.latency.p50.toFixed(2)} ms, p99 ${gateway.latency.p99.toFixed(2)} ms at 10 connections`;
+  const main = ratioRow(scenario, `${figure} vs bare Express`, gateway.rps, { name: 'bare Express', value: bare.rps }, minRatio, note);
+  if (problems.length > 0) main.met = false;
+  return [main, ratioRow(scenario, `${figure} vs nginx limit_req`, gateway.rps, { name: 'nginx', value: nginx.rps })];
+}
