@@ -46,7 +46,7 @@ export function createCallbackSender(options: CallbackSenderOptions): CallbackSe
   const agent = new Agent({ connect: { lookup: policy.lookup, timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const pending = new Set<{ timer?: NodeJS.Timeout; abort: AbortController }>();
   let closed = false;
-  if (secret === null) logger.warn('queue.callbacks.secret is not set: job callbacks are sent unsigned');
+  let warnedUnsigned = false;
 
   /** The parsed URL if its scheme is http(s) and its host passes the policy; GatewayError otherwise. */
   async function checkTarget(url: string): Promise<URL> {
@@ -103,6 +103,10 @@ export function createCallbackSender(options: CallbackSenderOptions): CallbackSe
       'x-upgate-key': keyId,
     };
     if (secret !== null) headers['x-upgate-signature'] = `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`;
+    else if (!warnedUnsigned) {
+      warnedUnsigned = true;
+      logger.warn('queue.callbacks.secret is not set: job callbacks are sent unsigned');
+    }
     // Log the origin only: paths and queries of callback URLs often carry the receiver's own tokens.
     const target = URL.canParse(url) ? new URL(url).origin : 'invalid';
     const log = logger.child({ callback: delivery, keyId, target });
