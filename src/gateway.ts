@@ -48,7 +48,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics();
   const backend = await openBackend(config);
   const keys = await createKeyRegistry(config, backend, { clock });
-  const badKeys = createBadKeyGuard(config, backend);
+  const badKeys = createBadKeyGuard(config, backend, { clock });
   const admission = createAdmission(config, backend, { clock, metrics, logger });
   const upstream = createUpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeout, payloads: backend.payloads, metrics });
   const { callbacks: callbackConfig } = config.queue;
@@ -65,7 +65,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await queue.start();
 
-  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, logger });
+  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, logger, clock });
   const server = app.listen(config.server.port, config.server.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { BadKeyGuard } from '../keys/bad-key-guard.js';
 import type { KeyRegistry } from '../keys/types.js';
@@ -29,6 +30,7 @@ export interface AppDeps {
   callbacks: CallbackSender;
   metrics: Metrics;
   logger: Logger;
+  clock: Clock;
 }
 
 /** Every route of the gateway. Upload routes read their own bodies (streaming), so no global body parser. */

@@ -1,26 +1,17 @@
 import type { Request, Response } from 'express';
-import type { Config } from '../../config/schema.js';
 import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
 import type { ApiKeyRecord } from '../../keys/types.js';
 import type { Metrics } from '../../ops/metrics.js';
-import type { Admission } from '../../quota/types.js';
-import { setQuotaHeaders } from '../../quota/headers.js';
+import type { CallbackSender } from '../../queue/callbacks.js';
 import type { PayloadStore } from '../../store/payload-store.js';
 import type { UploadService } from '../../uploads/types.js';
-import type { CallbackSender } from '../../queue/callbacks.js';
-import { authenticate, hasKeyOutsideBody } from '../authenticate.js';
-import { clientIp } from '../client-ip.js';
+import { hasKeyOutsideBody } from '../authenticate.js';
 import { readUpload, type ParsedUpload } from '../parse/read-upload.js';
 import { renderQueued, renderSuccess } from '../render/index.js';
 import { formatForPath } from '../response-format.js';
-import type { KeyRegistry } from '../../keys/types.js';
-import type { BadKeyGuard } from '../../keys/bad-key-guard.js';
+import { identifyCaller, showQuota, type Caller, type KeyedRouteDeps } from './keyed-request.js';
 
-export interface UploadRouteDeps {
-  config: Config;
-  registry: KeyRegistry;
-  badKeys: BadKeyGuard;
-  admission: Admission;
+export interface UploadRouteDeps extends KeyedRouteDeps {
   payloads: PayloadStore;
   uploads: UploadService;
   callbacks: CallbackSender;
@@ -39,30 +30,29 @@ export function uploadHandler(deps: UploadRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const format = formatForPath(req.path);
     res.locals.format = format;
-    const ip = clientIp(req, config.server.trustProxy);
-    let key: ApiKeyRecord | undefined;
+    let caller: Caller | undefined;
     try {
       let upload: ParsedUpload;
-      let bearer: string | undefined;
       if (hasKeyOutsideBody(req)) {
-        ({ key, bearer } = await authenticate(req, { registry: deps.registry, badKeys: deps.badKeys, clientIp: ip }));
-        await admit(key);
+        caller = await identifyCaller(req, res, deps);
+        await admit(caller);
+        const { key, ip } = caller;
         upload = await readUpload(req, { payloads: deps.payloads, maxUploadBytes: config.server.maxUploadBytes }).catch(async (error: unknown) => {
-          await admission.refund(key!, ip);
+          await admission.refund(key, ip);
           throw error;
         });
       } else {
         upload = await readUpload(req, { payloads: deps.payloads, maxUploadBytes: config.server.maxUploadBytes });
         try {
-          ({ key, bearer } = await authenticate(req, { registry: deps.registry, badKeys: deps.badKeys, clientIp: ip, bodyKey: upload.key }));
-          await admit(key);
+          caller = await identifyCaller(req, res, deps, upload.key);
+          await admit(caller);
         } catch (error) {
           await upload.release();
           throw error;
         }
       }
-      res.locals.keyId = key.id;
-      const outcome = await submit(key, upload, bearer);
+      const { key } = caller;
+      const outcome = await submit(key, upload, caller.bearer);
       if (outcome.state === 'done') {
         renderSuccess(res, format, outcome.image);
         metrics.uploads.inc({ key: key.id, outcome: 'done', code: 0 });
@@ -73,13 +63,13 @@ export function uploadHandler(deps: UploadRouteDeps) {
     } catch (error) {
       const code = isGatewayError(error) ? error.code : 0;
       const outcome = isGatewayError(error) && error.status < 500 ? 'rejected' : 'failed';
-      metrics.uploads.inc({ key: key?.id ?? '-', outcome, code });
+      metrics.uploads.inc({ key: caller?.key.id ?? '-', outcome, code });
       throw error;
     }
 
-    async function admit(record: ApiKeyRecord): Promise<void> {
-      const decision = await admission.admit(record, ip);
-      setQuotaHeaders(res, decision.windows);
+    async function admit({ key, ip }: Caller): Promise<void> {
+      const decision = await admission.admit(key, ip);
+      showQuota(res, deps, decision.windows);
       if (!decision.admitted) {
         for (const window of decision.windows) if (window.remaining === 0) metrics.quotaRejections.inc({ limit: window.name });
         throw new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
