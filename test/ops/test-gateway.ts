@@ -24,7 +24,8 @@ export interface TestGateway {
 
 /** A gateway on real Redis (random prefix) with one static key and one lane to an in-process simulator. */
 export async function startTestGateway(options: { logger?: Logger; adminToken?: string | null; config?: Partial<ConfigInput> } = {}): Promise<TestGateway> {
-  const simulator = await startSimulator();
+  // The upstream's per-IP limit is the lane's, so what the lane counts and what the upstream reports agree.
+  const simulator = await startSimulator({ ipLimits: [{ limit: 100, windowMs: 3_600_000 }] });
   const prefix = testPrefix();
   const spoolDir = await mkdtemp(join(tmpdir(), 'upgate-ops-'));
   const adminToken = options.adminToken === undefined ? `admin-${randomBytes(12).toString('hex')}` : options.adminToken;
