@@ -126,7 +126,9 @@ export class Dispatcher {
     try {
       answer = await upstream.send(lane, uploadRequestOf(job));
     } catch (error) {
-      // The client should classify every failure; anything it throws is treated as worth a retry.
+      // The client throws only for failures on our side (e.g. the payload unreadable) before anything
+      // reached the upstream: give the budget back, and retry like any other transient failure.
+      await pool.refund(lane).catch(() => {});
       answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
     }
     metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
