@@ -10,9 +10,10 @@ import { nginxVersion } from './lib/nginx.js';
 import { describeMachine, printRow, writeReport, type Row } from './lib/report.js';
 import { redisVersion, startRedis } from './lib/redis-server.js';
 import type { Scenario } from './lib/scenario.js';
+import { addedLatency } from './scenarios/added-latency.js';
 import { admissionThroughput } from './scenarios/admission-throughput.js';
 
-const scenarios: Scenario[] = [admissionThroughput];
+const scenarios: Scenario[] = [admissionThroughput, addedLatency];
 
 const picked = process.argv.slice(2);
 const unknown = picked.filter((name) => !scenarios.some((scenario) => scenario.name === name));
