@@ -18,7 +18,8 @@ function limit(value: string): number {
 }
 
 function describeStats(stats: QueueStats, now: number): string {
-  const eta = stats.depth ? `, drained in ${humanDuration(stats.drainEta - now)}` : '';
+  // drainEta arrives as null (JSON for Infinity) while no lane can send at all.
+  const eta = !stats.depth ? '' : Number.isFinite(stats.drainEta) ? `, drained in ${humanDuration(stats.drainEta - now)}` : ', stalled (no lane can send)';
   const oldest = stats.depth ? `, oldest ${humanDuration(stats.oldestAgeMs)}` : '';
   return `queue: ${stats.depth} waiting (${stats.bytes} bytes), ${stats.active} active${oldest}${eta}`;
 }

@@ -161,7 +161,8 @@ function rateSeries(series) {
     while (start < series.length && series[start].t < sample.t - RATE_SPAN_MS) start++;
     const first = series[start];
     const span = sample.t - first.t;
-    return { t: sample.t, v: span > 0 ? Math.max(0, ((sample.total - first.total) * 60_000) / span) : 0 };
+    // Divided by at least a minute, so the first seconds of history do not extrapolate a burst.
+    return { t: sample.t, v: span > 0 ? Math.max(0, ((sample.total - first.total) * 60_000) / Math.max(span, RATE_SPAN_MS)) : 0 };
   });
 }
 
@@ -214,7 +215,9 @@ function render(data) {
 
   $('tile-depth').textContent = String(data.queue.depth);
   $('tile-oldest').textContent = data.queue.depth ? formatDuration(data.queue.oldestAgeMs) : '—';
-  $('tile-eta').replaceChildren(data.queue.depth ? countdown(data.queue.drainEta, 'in ') : '—');
+  // drainEta is null (JSON for Infinity) while no lane can send at all.
+  const eta = data.queue.drainEta;
+  $('tile-eta').replaceChildren(!data.queue.depth ? '—' : Number.isFinite(eta) ? countdown(eta, 'in ') : 'stalled');
   $('tile-rate').textContent = rates.length ? rates[rates.length - 1].v.toFixed(1) : '0';
   $('tile-429').textContent = String(data.upstream['429'] ?? 0);
 
