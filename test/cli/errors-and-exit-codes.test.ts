@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../support/ports.js';
 import { startTestGateway, type TestGateway } from '../ops/test-gateway.js';
 import { runCli } from './run-cli.js';
 

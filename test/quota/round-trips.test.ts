@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, waitReady } from '../../src/redis/connect.js';
 import { keyRecord, openHarness, type Harness } from './support/harness.js';
-import { RedisProcess } from './support/redis-process.js';
+import { RedisProcess } from '../support/redis-process.js';
 
 /** EVALSHA + EVAL calls since start-up, from INFO commandstats (commands a script runs are counted apart). */
 async function scriptCalls(observer: Redis): Promise<number> {

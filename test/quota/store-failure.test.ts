@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../src/errors/catalogue.js';
 import { waitReady } from '../../src/redis/connect.js';
 import { keyRecord, openHarness, type Harness } from './support/harness.js';
-import { RedisProcess } from './support/redis-process.js';
+import { RedisProcess } from '../support/redis-process.js';
 
 const quotas = { perKey: [{ limit: 3, window: '1h' }], perIp: [{ limit: 100, window: '1h' }] };
 const key = keyRecord('app');

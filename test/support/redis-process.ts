@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
-import { freePort } from '../../support/redis-server.js';
+import { accepts, freePort } from './ports.js';
 
 /** A redis-server of the test's own, which it may kill and restart (never the suite's shared one). */
 export class RedisProcess {
@@ -22,23 +21,16 @@ export class RedisProcess {
   /** Starts (again) on the same port and resolves once it accepts connections. */
   async restart(): Promise<void> {
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    while (!(await accepts(this.port))) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let attempt = 0; !(await accepts(this.port)); attempt++) {
+      if (attempt > 200 || this.child.exitCode !== null) throw new Error(`redis-server did not start on port ${this.port}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
-  async kill(): Promise<void> {
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
-    child.kill('SIGKILL');
+    child.kill(signal);
     await once(child, 'exit');
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
