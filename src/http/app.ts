@@ -49,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', livenessHandler);
   app.get('/readyz', readinessHandler(deps.backend));
   app.get('/metrics', async (_req, res) => {
+    await deps.queue.stats(); // refreshes the queue and lane gauges
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/openapi.json', (_req, res) => {

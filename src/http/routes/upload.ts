@@ -71,7 +71,6 @@ export function uploadHandler(deps: UploadRouteDeps) {
       const decision = await admission.admit(key, ip);
       showQuota(res, deps, decision.windows);
       if (!decision.admitted) {
-        for (const window of decision.windows) if (window.remaining === 0) metrics.quotaRejections.inc({ limit: window.name });
         throw new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
       }
     }
