@@ -5,43 +5,34 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { startGateway, type Gateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/ops/logger.js';
-import { connectRedis, redisUrl, removePrefix, testPrefix } from '../support/redis.js';
+import type { Gateway } from '../../src/gateway.js';
+import { redisUrl } from '../support/redis.js';
 import { png1x1 } from '../support/sample-images.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
+import { appKey, startFixtureGateway } from './gateway-fixture.js';
 
 const run = promisify(execFile);
-const appKey = 'k_round_trip_secret';
 
 describe.each(['redis', 'embedded'] as const)('an upload through the gateway (%s store)', (store) => {
   let simulator: SpawnedSimulator;
+  let fixture: Awaited<ReturnType<typeof startFixtureGateway>>;
   let gateway: Gateway;
   let dir: string;
-  const prefix = testPrefix();
 
   beforeAll(async () => {
     simulator = await spawnSimulator(['--ip-limit', '100/1h']);
     dir = await mkdtemp(join(tmpdir(), 'upgate-round-trip-'));
-    const config = parseConfig({
-      server: { host: '127.0.0.1', port: 0, maxWait: '10s' },
-      store: { redisUrl: store === 'redis' ? redisUrl() : null, prefix, spoolDir: join(dir, 'spool') },
+    fixture = await startFixtureGateway({
+      redisUrl: store === 'redis' ? redisUrl() : null,
       quotas: { perKey: [{ limit: 3, window: '1h' }], perIp: [{ limit: 100, window: '1h' }] },
-      keys: [{ id: 'app1', key: appKey }],
       upstream: { url: simulator.url, lanes: [{ id: 'lane1', clientId: 'sim-client', localAddress: '127.0.0.2', limits: [{ limit: 100, window: '1h' }] }] },
     });
-    gateway = await startGateway({ config, logger: createLogger('silent') });
+    gateway = fixture.gateway;
   });
 
   afterAll(async () => {
-    await gateway.close(1_000);
+    await fixture.close();
     await simulator.stop();
-    if (store === 'redis') {
-      const redis = await connectRedis();
-      await removePrefix(redis, prefix);
-      await redis.quit();
-    }
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
 import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
-import type { ApiKeyRecord } from '../../keys/types.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { CallbackSender } from '../../queue/callbacks.js';
 import type { PayloadStore } from '../../store/payload-store.js';
@@ -37,12 +36,12 @@ export function uploadHandler(deps: UploadRouteDeps) {
         caller = await identifyCaller(req, res, deps);
         await admit(caller);
         const { key, ip } = caller;
-        upload = await readUpload(req, { payloads: deps.payloads, maxUploadBytes: config.server.maxUploadBytes }).catch(async (error: unknown) => {
+        upload = await readInput().catch(async (error: unknown) => {
           await admission.refund(key, ip);
           throw error;
         });
       } else {
-        upload = await readUpload(req, { payloads: deps.payloads, maxUploadBytes: config.server.maxUploadBytes });
+        upload = await readInput();
         try {
           caller = await identifyCaller(req, res, deps, upload.key);
           await admit(caller);
@@ -51,15 +50,10 @@ export function uploadHandler(deps: UploadRouteDeps) {
           throw error;
         }
       }
-      const { key } = caller;
-      const outcome = await submit(key, upload, caller.bearer);
-      if (outcome.state === 'done') {
-        renderSuccess(res, format, outcome.image);
-        metrics.uploads.inc({ key: key.id, outcome: 'done', code: 0 });
-      } else {
-        renderQueued(res, format, outcome.job, outcome.retryAfterSeconds);
-        metrics.uploads.inc({ key: key.id, outcome: 'queued', code: 0 });
-      }
+      const outcome = await submit(caller, upload);
+      if (outcome.state === 'done') renderSuccess(res, format, outcome.image);
+      else renderQueued(res, format, outcome.job, outcome.retryAfterSeconds);
+      metrics.uploads.inc({ key: caller.key.id, outcome: outcome.state, code: 0 });
     } catch (error) {
       const code = isGatewayError(error) ? error.code : 0;
       const outcome = isGatewayError(error) && error.status < 500 ? 'rejected' : 'failed';
@@ -70,24 +64,28 @@ export function uploadHandler(deps: UploadRouteDeps) {
     async function admit({ key, ip }: Caller): Promise<void> {
       const decision = await admission.admit(key, ip);
       showQuota(res, deps, decision.windows);
-      if (!decision.admitted) {
-        throw new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
-      }
+      if (!decision.admitted) throw new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
     }
 
-    async function submit(record: ApiKeyRecord, upload: ParsedUpload, bearer: string | undefined) {
+    /** The upload and its options, checked: anything refused here releases what was stored. */
+    async function readInput(): Promise<ParsedUpload> {
+      const upload = await readUpload(req, { payloads: deps.payloads, maxUploadBytes: config.server.maxUploadBytes });
       if (upload.callbackUrl) {
         await deps.callbacks.validate(upload.callbackUrl).catch(async (error: unknown) => {
           await upload.release();
           throw error;
         });
       }
+      return upload;
+    }
+
+    function submit({ key, bearer }: Caller, upload: ParsedUpload) {
       const waitMs = /\brespond-async\b/i.test(req.get('prefer') ?? '') ? 0 : config.server.maxWait;
       const idempotencyKey = req.get('idempotency-key');
       // From here the queue owns the request's payload reference.
       return deps.uploads.submit(
         {
-          keyId: record.id,
+          keyId: key.id,
           source: upload.source,
           fields: upload.fields,
           ...(bearer && { bearer }),
