@@ -19,6 +19,14 @@ export type Reservation = { ok: true } | { ok: false; retryInMs: number };
 
 /** Pauses shorter than this are rounded up: the limiters count whole seconds. */
 const secondMs = 1_000;
+/**
+ * Each window is counted this much longer than configured. Ours starts when we reserve, the
+ * upstream's when the upload reaches it (a connection and a body later), so an exact-length window
+ * of ours reopens first and its next sends meet a full upstream window: 429s at every boundary
+ * (seen end to end with 10/10s lanes against a 10/10s upstream). Reconciling cannot close a gap
+ * this small: the upstream reports resets in whole seconds.
+ */
+const anchorMarginMs = 1_000;
 
 /**
  * Upstream budgets per SUBJECT — an egress address (`address:<ip|default>`) or a credential
@@ -131,7 +139,7 @@ export class LaneBudget {
   }
 
   private windowsOf(scope: BudgetWindow['scope'], subject: string, limits: readonly WindowLimit[]): BudgetWindow[] {
-    return limits.map((l) => ({ scope, subject, limit: l.limit, windowMs: l.window, limiter: this.limiter(`${scope}:${l.window}:${l.limit}`, l.limit, l.window) }));
+    return limits.map((l) => ({ scope, subject, limit: l.limit, windowMs: l.window, limiter: this.limiter(`${scope}:${l.window}:${l.limit}`, l.limit, l.window + anchorMarginMs) }));
   }
 
   private limiter(name: string, points: number, windowMs: number): RateLimiterAbstract {

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { freePort } from './ports.js';
+
+const root = new URL('../../', import.meta.url);
+/** Variables that would override the YAML: the child sees only what the test wrote. */
+const overriding = ['PORT', 'HOST', 'REDIS_URL', 'UPGATE_CONFIG', 'UPGATE_ADMIN_TOKEN', 'UPSTREAM_URL', 'UPSTREAM_CLIENT_ID'];
+const readyTimeoutMs = 30_000;
+const outputKept = 20_000;
+
+/**
+ * `upgate serve` as a real child process on a temporary YAML config and a fixed port, so it can be
+ * killed (SIGKILL: a crash; SIGTERM: a graceful stop) and started again on the same config, store
+ * and URL. Its output is kept (the tail) for failure messages.
+ */
+export class GatewayProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private tail = '';
+
+  private constructor(
+    readonly url: string,
+    private readonly configPath: string,
+    private readonly dir: string,
+  ) {}
+
+  /** Writes the config (server.host/port filled in) and starts the process; resolves once GET /readyz answers 200. */
+  static async start(config: ConfigInput): Promise<GatewayProcess> {
+    const port = await freePort();
+    const dir = await mkdtemp(join(tmpdir(), 'upgate-gateway-'));
+    const configPath = join(dir, 'config.yaml');
+    await writeFile(configPath, stringify({ ...config, server: { ...config.server, host: '127.0.0.1', port } }));
+    const gateway = new GatewayProcess(`http://127.0.0.1:${port}`, configPath, dir);
+    await gateway.restart();
+    return gateway;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The last output of the process (stdout and stderr), for failure messages. */
+  output(): string {
+    return this.tail;
+  }
+
+  /** Starts the process again on the same config (it must have been stopped). */
+  async restart(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) throw new Error('gateway process is still running');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !overriding.includes(name)));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', this.configPath], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => (this.tail = (this.tail + chunk.toString()).slice(-outputKept));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    await this.waitReady(child);
+  }
+
+  /** Sends `signal` and waits for the exit. SIGKILL is a crash: nothing is handed back or flushed. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await this.exited;
+  }
+
+  /** Stops the process (SIGKILL: tests end fast) and removes its config directory. */
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async waitReady(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + readyTimeoutMs;
+    let gone = false;
+    void this.exited.then(() => (gone = true));
+    while (Date.now() < deadline) {
+      if (gone) throw new Error(`gateway exited before ready (code ${child.exitCode}, signal ${child.signalCode}):\n${this.tail}`);
+      const ready = await fetch(`${this.url}/readyz`).then((r) => r.ok, () => false);
+      if (ready) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`gateway not ready within ${readyTimeoutMs} ms:\n${this.tail}`);
+  }
+}
