@@ -101,7 +101,7 @@ export class LaneBudget {
     for (const scope of ['address', 'client'] as const) {
       const report = observed[scope];
       if (!report) continue;
-      const window = this.matchingWindow(windows.filter((w) => w.scope === scope), report.resetAt);
+      const window = this.matchingWindow(windows.filter((w) => w.scope === scope), report);
       if (window) await this.tighten(window, report.remaining, report.resetAt);
     }
   }
@@ -164,11 +164,17 @@ export class LaneBudget {
     await Promise.all(windows.map((w) => w.limiter.reward(w.subject)));
   }
 
-  /** The shortest window that contains the reported reset (else the longest): the one the report describes. */
-  private matchingWindow(windows: BudgetWindow[], resetAt: number): BudgetWindow | undefined {
+  /**
+   * The shortest window that contains the reported reset: the one the report describes. A reset
+   * beyond all of ours is an upstream window longer than any we count; it binds our longest window
+   * only once it has fewer left than that window's limit. Before that, holding our short window
+   * open until the long reset would shrink the lane's budget to one short window per long one.
+   */
+  private matchingWindow(windows: BudgetWindow[], report: { remaining: number; resetAt: number }): BudgetWindow | undefined {
     const sorted = [...windows].sort((a, b) => a.windowMs - b.windowMs);
-    const untilReset = resetAt - this.clock();
-    return sorted.find((w) => w.windowMs >= untilReset) ?? sorted.at(-1);
+    const untilReset = report.resetAt - this.clock();
+    const longest = sorted.at(-1);
+    return sorted.find((w) => w.windowMs >= untilReset) ?? (longest && report.remaining < longest.limit ? longest : undefined);
   }
 
   private async tighten(window: BudgetWindow, remaining: number, resetAt: number): Promise<void> {
