@@ -39,10 +39,6 @@ export class GatewayProcess {
     return gateway;
   }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
   /** The last output of the process (stdout and stderr), for failure messages. */
   output(): string {
     return this.tail;
