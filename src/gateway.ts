@@ -77,8 +77,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const close = (graceMs = 10_000) =>
     (closing ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       await queue.stop(graceMs);
+      // Keep-alive connections go as soon as their last answer is out; whatever is left after the grace is cut.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      server.closeIdleConnections();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      clearInterval(sweep);
+      server.closeAllConnections();
       await closed;
       await callbacks.close();
       await upstream.close();

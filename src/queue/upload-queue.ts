@@ -67,6 +67,9 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
 class FairUploadQueue implements UploadQueue {
   private readonly dispatcher: Dispatcher;
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Synchronous waits under way: stop() answers them before it closes the store. */
+  private readonly waits = new Set<Promise<unknown>>();
+  private stopping = false;
   private metricsTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -121,6 +124,10 @@ class FairUploadQueue implements UploadQueue {
   async stop(graceMs = 10_000): Promise<void> {
     clearInterval(this.metricsTimer);
     await this.dispatcher.stop(graceMs);
+    // Waiting clients are answered now (done, or 202 with their job), not after their maxWait.
+    this.stopping = true;
+    for (const wakers of this.waiters.values()) wakers.forEach((wake) => wake());
+    await Promise.allSettled([...this.waits]);
     await this.signals.close();
     await this.store.close();
   }
@@ -162,8 +169,14 @@ class FairUploadQueue implements UploadQueue {
   }
 
   /** The job once finished, or as it stands after `waitMs`; a finish notice from any instance ends the wait early. */
-  private async waitFinished(job: JobRecord, waitMs: number): Promise<JobRecord> {
-    if (job.status === 'done' || job.status === 'failed' || waitMs <= 0) return job;
+  private waitFinished(job: JobRecord, waitMs: number): Promise<JobRecord> {
+    if (job.status === 'done' || job.status === 'failed' || waitMs <= 0 || this.stopping) return Promise.resolve(job);
+    const wait = this.waitForNotice(job, waitMs);
+    this.waits.add(wait);
+    return wait.finally(() => this.waits.delete(wait));
+  }
+
+  private async waitForNotice(job: JobRecord, waitMs: number): Promise<JobRecord> {
     const wakers = this.waiters.get(job.id) ?? new Set<() => void>();
     this.waiters.set(job.id, wakers);
     let wake = () => {};

@@ -39,6 +39,11 @@ export class GatewayProcess {
     return gateway;
   }
 
+  /** The exit code of the last run (null while running or after a signal). */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
   /** The last output of the process (stdout and stderr), for failure messages. */
   output(): string {
     return this.tail;
