@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect, vi } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { connectRedis, redisUrl, removePrefix, testPrefix } from '../support/redis.js';
-import { png1x1 } from '../support/sample-images.js';
+import { png1x1 } from '../support/images.js';
 
 export type E2eStore = 'redis' | 'embedded';
 

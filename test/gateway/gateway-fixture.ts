@@ -6,7 +6,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { connectRedis, removePrefix, testPrefix } from '../support/redis.js';
-import { png1x1 } from '../support/sample-images.js';
+import { png1x1 } from '../support/images.js';
 
 export const appKey = 'k_gateway_fixture_secret';
 

@@ -7,7 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { redisUrl } from '../support/redis.js';
-import { png1x1 } from '../support/sample-images.js';
+import { png1x1 } from '../support/images.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { appKey, startFixtureGateway } from './gateway-fixture.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/ops/logger.js';
-import { png1x1 } from '../support/sample-images.js';
+import { png1x1 } from '../support/images.js';
 import { admin, startTestGateway, upload, type TestGateway } from './test-gateway.js';
 
 describe('logs', () => {

@@ -8,7 +8,7 @@ import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger, type Logger } from '../../src/ops/logger.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { connectRedis, redisUrl, removePrefix, testPrefix } from '../support/redis.js';
-import { png1x1 } from '../support/sample-images.js';
+import { png1x1 } from '../support/images.js';
 
 export interface TestGateway {
   gateway: Gateway;

@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { connectRedis, redisUrl, removePrefix, testPrefix } from '../support/redis.js';
-import { png1x1 } from '../support/sample-images.js';
+import { png1x1 } from '../support/images.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 
 let simulator: SpawnedSimulator;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormData } from 'undici';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { gif1x1, png1x1 } from '../support/sample-images.js';
+import { gif1x1, png1x1 } from '../support/images.js';
 import { postUpload } from './post-upload.js';
 
 let simulator: Simulator;

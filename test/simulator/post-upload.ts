@@ -1,5 +1,5 @@
 import { Agent, FormData, request } from 'undici';
-import { png1x1 } from '../support/sample-images.js';
+import { png1x1 } from '../support/images.js';
 
 export interface PostOptions {
   /** Authorization header; default a Client-ID. */

@@ -70,3 +70,15 @@ export const imageMimes: Record<ImageKind, string> = {
   mov: 'video/quicktime',
   webm: 'video/webm',
 };
+
+/** The 1×1 PNG and GIF most tests upload. */
+export const png1x1 = Buffer.from(images.png);
+export const gif1x1 = Buffer.from(images.gif);
+
+/** A PNG of `size` bytes (the 1×1 image followed by varied filler), for tests that move real volumes of bytes. */
+export function largePng(size: number): Buffer {
+  const bytes = Buffer.alloc(Math.max(size, png1x1.length));
+  png1x1.copy(bytes);
+  for (let i = png1x1.length; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 8)) & 0xff;
+  return bytes;
+}

@@ -4,7 +4,7 @@ import type { ErrorBodyShape } from '../../src/simulator/faults.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import type { UpstreamClient } from '../../src/upstream/types.js';
-import { png1x1 } from '../support/sample-images.js';
+import { png1x1 } from '../support/images.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { payloadFixture } from './client-fixture.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import type { UpstreamClient } from '../../src/upstream/types.js';
-import { largePng, png1x1 } from '../support/sample-images.js';
+import { largePng, png1x1 } from '../support/images.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { payloadFixture } from './client-fixture.js';
 
