@@ -14,7 +14,7 @@ function scriptNamesBySha(): Map<string, string> {
   return names;
 }
 
-/** Commands seen, by name, as sent by clients (`script:<name>` for scripts; commands run inside scripts are not counted). */
+/** Commands seen, by name, as sent by clients (`script:<name>` for the gateway's scripts, `script:other` for a library's; commands run inside scripts are not counted). */
 export type CommandCounts = Record<string, number>;
 
 /**
@@ -30,7 +30,7 @@ export async function monitorCommands(client: Redis): Promise<{ take(): CommandC
     if (source === 'lua') return;
     const command = args[0]?.toLowerCase() ?? '';
     if (command === 'info' || command === 'monitor') return;
-    const name = command === 'evalsha' || command === 'eval' ? `script:${names.get(command === 'eval' ? createHash('sha1').update(args[1] ?? '').digest('hex') : (args[1] ?? '')) ?? 'other (a library'\'s Lua)'}` : command;
+    const name = command === 'evalsha' || command === 'eval' ? `script:${names.get(command === 'eval' ? createHash('sha1').update(args[1] ?? '').digest('hex') : (args[1] ?? '')) ?? 'other'}` : command;
     counts[name] = (counts[name] ?? 0) + 1;
   });
   return {
