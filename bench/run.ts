@@ -12,9 +12,11 @@ import { redisVersion, startRedis } from './lib/redis-server.js';
 import type { Scenario } from './lib/scenario.js';
 import { addedLatency } from './scenarios/added-latency.js';
 import { admissionThroughput } from './scenarios/admission-throughput.js';
+import { budgetUtilisation } from './scenarios/budget-utilisation.js';
+import { memory } from './scenarios/memory.js';
 import { redisCost } from './scenarios/redis-cost.js';
 
-const scenarios: Scenario[] = [admissionThroughput, addedLatency, redisCost];
+const scenarios: Scenario[] = [admissionThroughput, addedLatency, redisCost, memory, budgetUtilisation];
 
 const picked = process.argv.slice(2);
 const unknown = picked.filter((name) => !scenarios.some((scenario) => scenario.name === name));

@@ -17,7 +17,3 @@ export function summarise(latenciesMs: readonly number[]): LatencySummary {
   const sum = latenciesMs.reduce((total, value) => total + value, 0);
   return { p50: percentile(latenciesMs, 50), p99: percentile(latenciesMs, 99), mean: sum / latenciesMs.length, count: latenciesMs.length };
 }
-
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
-}

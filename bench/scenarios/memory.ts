@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { benchConfig, clientIdHeader, openKey } from '../lib/bench-config.js';
+import { unexpectedAnswers } from '../lib/answers.js';
+import { startGatewayProcess } from '../lib/gateway.js';
+import { runLoad } from '../lib/load.js';
+import { fmt, type Row } from '../lib/report.js';
+import { rssOf, watchPeakRss } from '../lib/rss.js';
+import type { Scenario } from '../lib/scenario.js';
+import { startSimulatorProcess } from '../lib/simulator.js';
+import { multipartUpload, pngOfSize } from '../lib/uploads.js';
+
+const scenario = '4. memory under big uploads';
+const imageBytes = 10 * 1024 * 1024;
+const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 0)} MiB`;
+
+/**
+ * Peak RSS of a gateway process while uploads stream through it, against the bytes in flight:
+ * (a) 50 clients each uploading a 10 MB image at once, forwarded to the simulator; (b) 10 × 10 MB
+ * accepted with `Prefer: respond-async` and left in the queue (the only lane has no budget).
+ */
+export const memory: Scenario = {
+  name: 'memory',
+  async run({ redis, prefix }) {
+    const simulator = await startSimulatorProcess();
+    const upload = multipartUpload(pngOfSize(imageBytes), clientIdHeader(openKey));
+    const measure = async (options: { lanes?: Parameters<typeof benchConfig>[0]['lanes']; clients: number; headers: Record<string, string>; status: number }) => {
+      const gateway = await startGatewayProcess(benchConfig({ redisUrl: redis.url, prefix: prefix('memory'), upstreamUrl: simulator.url, ...(options.lanes && { lanes: options.lanes }) }));
+      try {
+        // A few small uploads first, so the idle figure includes warmed-up code and pools.
+        await runLoad({ url: `${gateway.url}/3/image`, headers: { ...upload.headers, ...options.headers }, body: pngOfSize(1024), connections: 1, amount: 3 });
+        await sleep(500);
+        const idle = rssOf(gateway.pid);
+        const watch = watchPeakRss(gateway.pid);
+        const result = await runLoad({ url: `${gateway.url}/3/image`, headers: { ...upload.headers, ...options.headers }, body: upload.body, connections: options.clients, amount: options.clients });
+        const peak = watch.stop();
+        return { idle, peak, problem: unexpectedAnswers(result, options.status), inFlight: options.clients * imageBytes };
+      } finally {
+        await gateway.stop();
+      }
+    };
+    try {
+      const streaming = await measure({ clients: 50, headers: {}, status: 200 });
+      const queued = await measure({ clients: 10, headers: { prefer: 'respond-async' }, status: 202, lanes: [{ id: 'closed', clientId: 'bench-client', limits: [{ limit: 0, window: '1d' }] }] });
+      const row = (figure: string, measured: typeof streaming, maxShare?: number): Row => ({
+        scenario,
+        figure,
+        value: `peak RSS ${mib(measured.peak)} = ${fmt((measured.peak / measured.inFlight) * 100, 1)}% of ${mib(measured.inFlight)}`,
+        baseline: `idle RSS ${mib(measured.idle)}`,
+        ...(maxShare !== undefined ? { target: `≤ ${maxShare * 100}% of bytes in flight`, met: !measured.problem && measured.peak <= maxShare * measured.inFlight } : {}),
+        note: measured.problem ?? `growth over idle ${mib(measured.peak - measured.idle)}; payloads are kept in Redis, not in the gateway`,
+      });
+      return [row('50 clients × 10 MB uploading at once', streaming, 0.25), row('10 × 10 MB waiting in the queue (respond-async)', queued)];
+    } finally {
+      await simulator.stop();
+    }
+  },
+};
