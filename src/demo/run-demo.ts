@@ -98,7 +98,7 @@ async function waitForDelivery(gateway: Gateway, scenario: DemoScenario, accepte
   const total = accepted.reduce((n, count) => n + count, 0);
   const laneBudget = scenario.ipLimit.limit * scenario.laneAddresses.length;
   // Generous: three times the windows the backlog needs, plus room for a slow machine.
-  const deadline = Date.now() + Math.ceil(total / laneBudget + 1) * scenario.laneWindowMs * 3 + 20_000;
+  const deadline = Date.now() + Math.ceil(total / laneBudget + 1) * scenario.ipLimit.windowMs * 3 + 20_000;
   const apps: AppProgress[] = accepted.map((count, index) => ({ id: appId(index), done: 0, refused: 0, total: count }));
   for (;;) {
     await Promise.all(

@@ -5,10 +5,8 @@ import type { Config } from '../config/schema.js';
 export interface DemoScenario {
   apps: number;
   uploadsPerApp: number;
-  /** The simulator's per-source-IP limit. */
+  /** The simulator's per-source-IP limit, which each lane's egress address gets too. */
   ipLimit: { limit: number; windowMs: number };
-  /** Each lane's window: the upstream's plus a second of margin, since lane budgets count whole seconds and the two windows start a network hop apart. */
-  laneWindowMs: number;
   /** Egress addresses of the gateway's lanes; the apps share 127.0.0.1. */
   laneAddresses: string[];
   /** How often the progress view redraws. */
@@ -18,8 +16,8 @@ export interface DemoScenario {
 export function demoScenario(fast: boolean): DemoScenario {
   const laneAddresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
   return fast
-    ? { apps: 3, uploadsPerApp: 8, ipLimit: { limit: 5, windowMs: 2_000 }, laneWindowMs: 3_000, laneAddresses, refreshMs: 250 }
-    : { apps: 4, uploadsPerApp: 25, ipLimit: { limit: 10, windowMs: 5_000 }, laneWindowMs: 6_000, laneAddresses, refreshMs: 200 };
+    ? { apps: 3, uploadsPerApp: 8, ipLimit: { limit: 5, windowMs: 2_000 }, laneAddresses, refreshMs: 250 }
+    : { apps: 4, uploadsPerApp: 25, ipLimit: { limit: 10, windowMs: 5_000 }, laneAddresses, refreshMs: 200 };
 }
 
 export const appId = (index: number) => `app-${index + 1}`;
@@ -43,7 +41,7 @@ export function demoGatewayConfig(options: { scenario: DemoScenario; upstreamUrl
           id: `lane-${index + 1}`,
           clientId: `demo-lane-${index + 1}`,
           localAddress,
-          limits: [{ limit: scenario.ipLimit.limit, window: scenario.laneWindowMs }],
+          limits: [{ limit: scenario.ipLimit.limit, window: scenario.ipLimit.windowMs }],
         })),
       },
       // The demo's apps upload the same tiny image again and again; each one must really go upstream.

@@ -49,6 +49,11 @@ export class RedisKeys {
     return `${this.prefix}rl:${name}`;
   }
 
+  /** Epoch ms before which a fresh window of one lane subject (`address:…`/`client:…`) may not open. */
+  laneNotBefore(subject: string, windowMs: number): string {
+    return `${this.prefix}lane-not-before:${subject}:${windowMs}`;
+  }
+
   /**
    * Base of every upload-queue key. The `{queue}` hash tag keeps them in one Cluster slot, so the
    * queue scripts may build job and per-key list names from it (they are only known inside a script).

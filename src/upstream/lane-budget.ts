@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { LaneSnapshot, LaneWindowSnapshot } from '../queue/types.js';
 import type { StoreBackend } from '../store/backend.js';
 import type { RateLimitObservation } from './types.js';
+import { createWindowGate, type WindowGate } from './window-gate.js';
 
 /** One window of one subject's budget, counted by a rate-limiter-flexible limiter keyed by the subject. */
 interface BudgetWindow {
@@ -19,14 +20,6 @@ export type Reservation = { ok: true } | { ok: false; retryInMs: number };
 
 /** Pauses shorter than this are rounded up: the limiters count whole seconds. */
 const secondMs = 1_000;
-/**
- * Each window is counted this much longer than configured. Ours starts when we reserve, the
- * upstream's when the upload reaches it (a connection and a body later), so an exact-length window
- * of ours reopens first and its next sends meet a full upstream window: 429s at every boundary
- * (seen end to end with 10/10s lanes against a 10/10s upstream). Reconciling cannot close a gap
- * this small: the upstream reports resets in whole seconds.
- */
-const anchorMarginMs = 1_000;
 
 /**
  * Upstream budgets per SUBJECT — an egress address (`address:<ip|default>`) or a credential
@@ -34,6 +27,12 @@ const anchorMarginMs = 1_000;
  * every instance on one Redis. rate-limiter-flexible does the counting: consume reserves, reward
  * refunds, penalty/set tighten from what the upstream reports, block pauses a subject after a 429.
  * Windows start at their first use and are whole seconds (rounded up: the safe side).
+ *
+ * Window edges: ours starts when we reserve, the upstream's when the upload reaches it, so ours
+ * reopens a few ms first (seen end to end as 429s at every boundary). The upstream reports resets
+ * only in whole seconds, so instead an answer showing that its upload OPENED the upstream's window
+ * (remaining = limit - 1) holds our next fresh window of that length until one window after the
+ * answer arrived — the latest the upstream's can end (see WindowGate).
  */
 export class LaneBudget {
   private readonly windowsByLane = new Map<string, BudgetWindow[]>();
@@ -42,6 +41,7 @@ export class LaneBudget {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
   /** Pauses after a 429 live apart from the counters, so a pause never overwrites (and later resets) a count. */
   private readonly pauses: RateLimiterAbstract;
+  private readonly gate: WindowGate;
 
   constructor(
     lanes: readonly LaneConfig[],
@@ -49,6 +49,7 @@ export class LaneBudget {
     private readonly clock: Clock,
   ) {
     this.pauses = this.limiter('pause', 1, secondMs);
+    this.gate = createWindowGate(backend, clock);
     const subjectLimits = new Map<string, readonly WindowLimit[]>();
     for (const lane of lanes) {
       const address = `address:${lane.localAddress ?? 'default'}`;
@@ -71,8 +72,13 @@ export class LaneBudget {
     const taken: BudgetWindow[] = [];
     for (const window of this.windows(laneId)) {
       try {
-        await window.limiter.consume(window.subject);
+        const counted = await window.limiter.consume(window.subject);
         taken.push(window);
+        const held = counted.consumedPoints === 1 ? await this.heldFor(window) : 0;
+        if (held > 0) {
+          await this.refundWindows(taken);
+          return { ok: false, retryInMs: held };
+        }
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) {
           await this.refundWindows(taken);
@@ -101,8 +107,11 @@ export class LaneBudget {
     for (const scope of ['address', 'client'] as const) {
       const report = observed[scope];
       if (!report) continue;
-      const window = this.matchingWindow(windows.filter((w) => w.scope === scope), report);
+      const scoped = windows.filter((w) => w.scope === scope);
+      const window = this.matchingWindow(scoped, report);
       if (window) await this.tighten(window, report.remaining, report.resetAt);
+      const opened = this.openedWindow(scoped, report);
+      if (opened) await this.gate.hold(opened.subject, opened.windowMs, this.clock() + opened.windowMs);
     }
   }
 
@@ -139,7 +148,7 @@ export class LaneBudget {
   }
 
   private windowsOf(scope: BudgetWindow['scope'], subject: string, limits: readonly WindowLimit[]): BudgetWindow[] {
-    return limits.map((l) => ({ scope, subject, limit: l.limit, windowMs: l.window, limiter: this.limiter(`${scope}:${l.window}:${l.limit}`, l.limit, l.window + anchorMarginMs) }));
+    return limits.map((l) => ({ scope, subject, limit: l.limit, windowMs: l.window, limiter: this.limiter(`${scope}:${l.window}:${l.limit}`, l.limit, l.window) }));
   }
 
   private limiter(name: string, points: number, windowMs: number): RateLimiterAbstract {
@@ -152,6 +161,16 @@ export class LaneBudget {
         : new RateLimiterMemory({ ...options, keyPrefix: `upstream:${name}` });
     this.limiters.set(name, limiter);
     return limiter;
+  }
+
+  /**
+   * How long a window this consume just opened must wait for the upstream's previous one. Read only
+   * for fresh windows (once per window, not per reservation): a window already in use is one the
+   * upstream's window is aligned with. Between two instances, a consume racing a refused opener in
+   * the same few ms may still pass; that gap is what remains of the window-edge problem.
+   */
+  private async heldFor(window: BudgetWindow): Promise<number> {
+    return Math.max(0, (await this.gate.notBefore(window.subject, window.windowMs)) - this.clock());
   }
 
   private async pausedFor(laneId: string): Promise<number> {
@@ -175,6 +194,18 @@ export class LaneBudget {
     const untilReset = report.resetAt - this.clock();
     const longest = sorted.at(-1);
     return sorted.find((w) => w.windowMs >= untilReset) ?? (longest && report.remaining < longest.limit ? longest : undefined);
+  }
+
+  /**
+   * The window an answer shows its upload opened (remaining = limit - 1; the configured limit when
+   * the upstream reports none): the shortest whose length covers the reported reset, which the
+   * upstream rounds up to whole seconds.
+   */
+  private openedWindow(windows: BudgetWindow[], report: { limit?: number; remaining: number; resetAt: number }): BudgetWindow | undefined {
+    const untilReset = report.resetAt - this.clock();
+    return windows
+      .filter((w) => report.remaining === (report.limit ?? w.limit) - 1 && w.windowMs + secondMs >= untilReset)
+      .sort((a, b) => a.windowMs - b.windowMs)[0];
   }
 
   private async tighten(window: BudgetWindow, remaining: number, resetAt: number): Promise<void> {
