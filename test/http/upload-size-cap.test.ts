@@ -87,9 +87,12 @@ describe.each(stores)('size cap with the $name payload store', ({ make, held }) 
     expect(await held()).toEqual([]);
   });
 
-  it('a multipart file past the cap is answered 413/1002 while the client is still sending, and nothing is kept', { timeout: 20_000 }, async () => {
+  it.each([
+    { label: 'with a filename', filename: '; filename="big.png"' },
+    { label: 'without a filename (binary-typed)', filename: '' },
+  ])('a multipart file part $label past the cap is answered 413/1002 while the client is still sending, and nothing is kept', { timeout: 20_000 }, async ({ filename }) => {
     const boundary = 'cap-boundary';
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`);
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"${filename}\r\nContent-Type: image/png\r\n\r\n`);
     const answer = await sendWithoutFinishing(server.url, `multipart/form-data; boundary=${boundary}`, Buffer.concat([head, images.png]), chunk, 40);
     expect(answer.status).toBe(413);
     expect(answer.body.data.code).toBe(1002);

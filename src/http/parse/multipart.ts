@@ -6,6 +6,7 @@ import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
 import type { PayloadStore, StoredPayload } from '../../store/payload-store.js';
 import { fromMulterError } from './library-errors.js';
 import { storePayload } from './store-payload.js';
+import { multipartBoundary, UnnamedFileParts } from './unnamed-file-parts.js';
 
 /** A file part streamed into the payload store. */
 export interface ReceivedFile {
@@ -33,6 +34,8 @@ export function readMultipart(req: Request, res: Response, payloads: PayloadStor
   return new Promise((resolve, reject) => {
     const stored = new Map<string, StoredPayload>();
     const unnamed = new WeakSet<Readable>();
+    const boundary = multipartBoundary(req.headers['content-type']);
+    const retyper = boundary === undefined ? undefined : new UnnamedFileParts(boundary, fileFields);
     const storage: multer.StorageEngine = {
       _handleFile(_req, file, callback) {
         storePayload(payloads, file.stream, maxUploadBytes).then(
@@ -42,6 +45,11 @@ export function readMultipart(req: Request, res: Response, payloads: PayloadStor
             callback(null, { filename: payload.ref, size: payload.size, originalname: unnamed.has(file.stream) ? '' : file.originalname });
           },
           (error: unknown) => {
+            // multer drains the rest of the body after unpiping the request from busboy; with the
+            // retyper in between, that unpipe is done here. Otherwise a store failing before the cap
+            // (1020) leaves busboy stalled on a file stream nobody reads, holding back the body whose
+            // end multer waits for.
+            if (retyper) req.unpipe(retyper);
             reject(error);
             callback(error);
           },
@@ -61,15 +69,18 @@ export function readMultipart(req: Request, res: Response, payloads: PayloadStor
         files: 2,
       },
       fileFilter: (_req, file, callback) => callback(null, fileFields.has(file.fieldname)),
-      // busboy makes a part without a filename but typed application/octet-stream a file, and multer
-      // drops file parts without a filename; naming them here keeps them (e.g. form-data with a Buffer).
+      // busboy makes a part without a filename but typed application/octet-stream a file (the retyper
+      // makes any binary-typed upload part one), and multer drops file parts without a filename;
+      // naming them here keeps them (e.g. form-data with a Buffer).
       streamHandler(request: Request, busboy: EventEmitter) {
         busboy.prependListener('file', (_name: string, stream: Readable, info: { filename?: string }) => {
           if (info.filename) return;
           unnamed.add(stream);
           info.filename = 'upload';
         });
-        request.pipe(busboy as unknown as NodeJS.WritableStream);
+        const target = busboy as unknown as NodeJS.WritableStream;
+        if (retyper) request.pipe(retyper).pipe(target);
+        else request.pipe(target);
       },
     } as multer.Options & { streamHandler(request: Request, busboy: EventEmitter): void });
 
