@@ -15,8 +15,9 @@ import { admissionThroughput } from './scenarios/admission-throughput.js';
 import { budgetUtilisation } from './scenarios/budget-utilisation.js';
 import { memory } from './scenarios/memory.js';
 import { redisCost } from './scenarios/redis-cost.js';
+import { scaling } from './scenarios/scaling.js';
 
-const scenarios: Scenario[] = [admissionThroughput, addedLatency, redisCost, memory, budgetUtilisation];
+const scenarios: Scenario[] = [admissionThroughput, addedLatency, redisCost, memory, budgetUtilisation, scaling];
 
 const picked = process.argv.slice(2);
 const unknown = picked.filter((name) => !scenarios.some((scenario) => scenario.name === name));

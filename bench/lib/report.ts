@@ -90,15 +90,26 @@ export function writeReport(path: string, env: Environment, rows: Row[]): void {
   writeFileSync(path, lines.join('\n'));
 }
 
-/** A throughput compared with a baseline's, as a ratio; with `minRatio`, a target row. */
-export function ratioRow(scenario: string, figure: string, measured: number, baseline: { name: string; value: number }, minRatio?: number, note?: string): Row {
+/**
+ * A throughput compared with a baseline's, as a ratio; with `minRatio`, a target row. A `problem`
+ * (the run's answers were not the expected ones) makes the row a miss, whatever the ratio.
+ */
+export function ratioRow(
+  scenario: string,
+  figure: string,
+  measured: number,
+  baseline: { name: string; value: number },
+  options: { minRatio?: number; note?: string; problem?: string | undefined } = {},
+): Row {
   const ratio = measured / baseline.value;
+  const { minRatio, problem } = options;
+  const note = problem ? `Invalid run — ${problem}` : options.note;
   return {
     scenario,
     figure,
     value: `${fmt(measured, 0)} req/s = ${fmt(ratio, 2)}× ${baseline.name}`,
     baseline: `${baseline.name} ${fmt(baseline.value, 0)} req/s`,
-    ...(minRatio !== undefined ? { target: `≥ ${minRatio}× ${baseline.name}`, met: ratio >= minRatio } : {}),
+    ...(minRatio !== undefined ? { target: `≥ ${minRatio}× ${baseline.name}`, met: !problem && ratio >= minRatio } : problem ? { met: false } : {}),
     ...(note ? { note } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { unexpectedAnswers } from '../lib/answers.js';
 import { startBareExpress, startGatewayProcess } from '../lib/gateway.js';
 import { runLoad, throughputRun, type LoadResult } from '../lib/load.js';
 import { startNginx } from '../lib/nginx.js';
-import { ratioRow, type Row } from '../lib/report.js';
+import { fmt, ratioRow, type Row } from '../lib/report.js';
 import type { Scenario } from '../lib/scenario.js';
 import { startSimulatorProcess } from '../lib/simulator.js';
 import { multipartUpload, pngOfSize } from '../lib/uploads.js';
@@ -50,9 +50,14 @@ export const admissionThroughput: Scenario = {
 };
 
 function compare(figure: string, status: number, gateway: LoadResult, bare: LoadResult, nginx: LoadResult, minRatio: number): Row[] {
-  const problems = [`gateway: ${unexpectedAnswers(gateway, status)}`, `bare Express: ${unexpectedAnswers(bare, status)}`, `nginx: ${unexpectedAnswers(nginx, status)}`].filter((text) => !text.endsWith('undefined'));
-  const note = problems.length > 0 ? `Invalid comparison — ${problems.join('; ')}` : `gateway p50 ${gateway.latency.p50.toFixed(2)} ms, p99 ${gateway.latency.p99.toFixed(2)} ms at 10 connections`;
-  const main = ratioRow(scenario, `${figure} vs bare Express`, gateway.rps, { name: 'bare Express', value: bare.rps }, minRatio, note);
-  if (problems.length > 0) main.met = false;
-  return [main, ratioRow(scenario, `${figure} vs nginx limit_req`, gateway.rps, { name: 'nginx', value: nginx.rps })];
+  const problems = [['gateway', gateway], ['bare Express', bare], ['nginx', nginx]]
+    .map(([name, result]) => [name, unexpectedAnswers(result as LoadResult, status)])
+    .filter(([, problem]) => problem)
+    .map(([name, problem]) => `${name as string}: ${problem as string}`);
+  const problem = problems.length > 0 ? problems.join('; ') : undefined;
+  const note = `gateway p50 ${fmt(gateway.latency.p50, 2)} ms, p99 ${fmt(gateway.latency.p99, 2)} ms at 10 connections`;
+  return [
+    ratioRow(scenario, `${figure} vs bare Express`, gateway.rps, { name: 'bare Express', value: bare.rps }, { minRatio, note, problem }),
+    ratioRow(scenario, `${figure} vs nginx limit_req`, gateway.rps, { name: 'nginx', value: nginx.rps }, { problem }),
+  ];
 }

@@ -1,0 +1,110 @@
+import { parseConfig } from '../../src/config/load.js';
+import { createKeyRegistry } from '../../src/keys/registry.js';
+import { openBackend } from '../../src/store/backend.js';
+import { benchConfig, clientIdHeader, exhaustedKey } from '../lib/bench-config.js';
+import { unexpectedAnswers } from '../lib/answers.js';
+import { startGatewayProcess, type ServerProcess } from '../lib/gateway.js';
+import { runLoadTogether, throughputRun, type LoadResult } from '../lib/load.js';
+import { fmt, ratioRow, type Row } from '../lib/report.js';
+import { diffCounters, readCounters } from '../lib/redis-server.js';
+import type { Scenario } from '../lib/scenario.js';
+import { startSimulatorProcess } from '../lib/simulator.js';
+import { multipartUpload, pngOfSize } from '../lib/uploads.js';
+
+const scenario = '6. scaling';
+const tiny = multipartUpload(pngOfSize(1024));
+/** Connections over all processes, the same whatever their number, so only the processes change. */
+const totalConnections = 16;
+const keyCounts = [10, 1_000, 100_000];
+/** A stored key's quota override, as the registry takes it (parsed: window in ms): every upload refused. */
+const refuseAll = { perKey: [{ limit: 0, window: 3_600_000 }] };
+/** Keys created at once while seeding. */
+const seedBatch = 500;
+
+/**
+ * Rejected-admission throughput (a) with 1–4 gateway processes sharing one Redis, the load split
+ * evenly over them, and (b) with 10, 1,000 and 100,000 stored keys, requests spread round-robin
+ * over all of them (so with many keys, most lookups miss the per-process key cache, as they would).
+ */
+export const scaling: Scenario = {
+  name: 'scaling',
+  async run({ redis, prefix }) {
+    const simulator = await startSimulatorProcess();
+    try {
+      const rows: Row[] = [];
+      const processesConfig = benchConfig({ redisUrl: redis.url, prefix: prefix('scaling'), upstreamUrl: simulator.url });
+      let single: LoadResult | undefined;
+      for (let processes = 1; processes <= 4; processes++) {
+        const result = await withGateways(processesConfig, processes, (gateways) =>
+          rejectedLoad(gateways.map((gateway) => ({ url: gateway.url, connections: Math.ceil(totalConnections / processes), secrets: [exhaustedKey.key] }))),
+        );
+        single ??= result;
+        rows.push(ratioRow(scenario, `${processes} gateway process(es), rejected uploads`, result.rps, { name: '1 process', value: single.rps }, { problem: unexpectedAnswers(result, 429) }));
+      }
+      let fewest: LoadResult | undefined;
+      for (const count of keyCounts) {
+        const keysPrefix = prefix(`keys-${count}`);
+        const config = benchConfig({ redisUrl: redis.url, prefix: keysPrefix, upstreamUrl: simulator.url, keys: [] });
+        const secrets = await seedKeys(config, count);
+        const before = await readCounters(redis.client);
+        const result = await withGateways(config, 1, ([gateway]) => rejectedLoad([{ url: gateway!.url, connections: totalConnections, secrets }]));
+        const { calls } = diffCounters(before, await readCounters(redis.client));
+        fewest ??= result;
+        const last = count === keyCounts.at(-1);
+        // The key store's lookup (HMGET) is the Redis work that grows with the number of keys: every per-process cache miss is one more round trip.
+        const note = `key lookups in Redis (HMGET) per request: ${fmt((calls.hmget ?? 0) / result.requests, 2)} (warm-up included); admission script calls ${fmt(((calls.evalsha ?? 0) + (calls.eval ?? 0)) / result.requests, 2)}`;
+        rows.push(ratioRow(scenario, `${count.toLocaleString('en')} stored keys, rejected uploads spread over all`, result.rps, { name: `${keyCounts[0]} keys`, value: fewest.rps }, { ...(last && { minRatio: 0.9 }), note, problem: unexpectedAnswers(result, 429) }));
+      }
+      return rows;
+    } finally {
+      await simulator.stop();
+    }
+  },
+};
+
+async function withGateways<T>(config: ReturnType<typeof benchConfig>, count: number, run: (gateways: ServerProcess[]) => Promise<T>): Promise<T> {
+  const gateways: ServerProcess[] = [];
+  try {
+    for (let i = 0; i < count; i++) gateways.push(await startGatewayProcess(config));
+    return await run(gateways);
+  } finally {
+    for (const gateway of gateways) await gateway.stop();
+  }
+}
+
+/** Rejected uploads against each target, each request with the next secret of its list. */
+function rejectedLoad(targets: Array<{ url: string; connections: number; secrets: string[] }>): Promise<LoadResult> {
+  return runLoadTogether(
+    targets.map(({ url, connections, secrets }) => {
+      let next = 0;
+      return {
+        ...throughputRun,
+        connections,
+        url: `${url}/3/image`,
+        headers: tiny.headers,
+        body: tiny.body,
+        vary: (request) => ({ ...request, headers: { ...tiny.headers, ...clientIdHeader({ key: secrets[next++ % secrets.length]! }) } }),
+      };
+    }),
+  );
+}
+
+/** Creates `count` keys with a quota of 0 through the gateway's own key registry; returns their secrets. */
+async function seedKeys(input: ReturnType<typeof benchConfig>, count: number): Promise<string[]> {
+  const config = parseConfig(input);
+  const backend = await openBackend(config);
+  const registry = await createKeyRegistry(config, backend);
+  try {
+    const secrets: string[] = [];
+    for (let start = 0; start < count; start += seedBatch) {
+      const batch = Array.from({ length: Math.min(seedBatch, count - start) }, (_, i) =>
+        registry.create({ id: `bench-${start + i}`, quotas: refuseAll }).then(({ secret }) => secret),
+      );
+      secrets.push(...(await Promise.all(batch)));
+    }
+    return secrets;
+  } finally {
+    await registry.close();
+    await backend.close();
+  }
+}
