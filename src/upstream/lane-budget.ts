@@ -67,14 +67,17 @@ export class LaneBudget {
 
   /** Takes one upload from every window of the lane's subjects, or none of them. */
   async reserve(laneId: string): Promise<Reservation> {
-    const paused = await this.pausedFor(laneId);
+    const windows = this.windows(laneId);
+    // Everything that can hold the lane back is read at once: a pause after a 429, and when each
+    // window may next open (one parallel read, so the check adds no round trip of its own).
+    const [paused, notBefore] = await Promise.all([this.pausedFor(laneId), Promise.all(windows.map((w) => this.gate.notBefore(w.subject, w.windowMs)))]);
     if (paused > 0) return { ok: false, retryInMs: paused };
     const taken: BudgetWindow[] = [];
-    for (const window of this.windows(laneId)) {
+    for (const [index, window] of windows.entries()) {
       try {
         const counted = await window.limiter.consume(window.subject);
         taken.push(window);
-        const held = counted.consumedPoints === 1 ? await this.heldFor(window) : 0;
+        const held = this.heldBack(window, counted, notBefore[index]!);
         if (held > 0) {
           await this.refundWindows(taken);
           return { ok: false, retryInMs: held };
@@ -91,6 +94,20 @@ export class LaneBudget {
       }
     }
     return { ok: true };
+  }
+
+  /**
+   * How long a consume must wait for the upstream. `notBefore - window` is when the answer that opened
+   * the upstream's latest window arrived; a window of ours that opened after that is the NEXT window,
+   * upstream too, and must not send before that upstream window surely ended. Judged on every consume,
+   * not just the one that opened our window: on another instance, a consume in the same instant
+   * would otherwise slip past a refused opener.
+   */
+  private heldBack(window: BudgetWindow, counted: RateLimiterRes, notBefore: number): number {
+    const now = this.clock();
+    if (now >= notBefore) return 0;
+    const openedAt = now + counted.msBeforeNext - window.limiter.duration * secondMs;
+    return openedAt > notBefore - window.windowMs ? notBefore - now : 0;
   }
 
   /** Gives back a reservation that was not used (nothing was queued). */
@@ -169,10 +186,6 @@ export class LaneBudget {
    * upstream's window is aligned with. Between two instances, a consume racing a refused opener in
    * the same few ms may still pass; that gap is what remains of the window-edge problem.
    */
-  private async heldFor(window: BudgetWindow): Promise<number> {
-    return Math.max(0, (await this.gate.notBefore(window.subject, window.windowMs)) - this.clock());
-  }
-
   private async pausedFor(laneId: string): Promise<number> {
     const address = this.addressOf.get(laneId);
     const state = address ? await this.pauses.get(address) : null;

@@ -98,4 +98,18 @@ describe('lane budget window edges shared by gateway instances on one Redis', ()
     at(1_400);
     expect(await two.reserve('a')).toEqual({ ok: true });
   });
+
+  it('refuses every reservation of the next window made at the same instant on either instance, not just the first', async () => {
+    const { t0, at, clock } = fakeClock();
+    const config = lane('same-instant', 4, 1_000);
+    const one = new LaneBudget(config, await sandbox.backend('redis'), clock);
+    const two = new LaneBudget(config, await sandbox.backend('redis'), clock);
+    expect(await one.reserve('a')).toEqual({ ok: true });
+    at(300);
+    await one.reconcile('a', { address: { limit: 4, remaining: 3, resetAt: t0 + 1_300 } });
+    await windowEnded(two, 4);
+    at(1_100);
+    const reservations = await Promise.all([one.reserve('a'), two.reserve('a'), one.reserve('a'), two.reserve('a')]);
+    expect(reservations).toEqual(Array(4).fill({ ok: false, retryInMs: 200 }));
+  });
 });
