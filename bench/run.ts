@@ -27,6 +27,26 @@ if (unknown.length > 0) {
 }
 const selected = picked.length > 0 ? scenarios.filter((scenario) => picked.includes(scenario.name)) : scenarios;
 
+/** Longest a scenario may take; past it, its processes are stopped (which ends its load runs) and it counts as failed. */
+const scenarioDeadlineMs = 180_000;
+
+async function withDeadline(run: Promise<Row[]>, keep: number[]): Promise<Row[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void stopAll(keep);
+      reject(new Error(`did not finish within ${scenarioDeadlineMs / 1000} s (a request hung?)`));
+    }, scenarioDeadlineMs);
+  });
+  try {
+    return await Promise.race([run, deadline]);
+  } finally {
+    clearTimeout(timer);
+    // A scenario abandoned at its deadline must not leave its processes running into the next.
+    await stopAll(keep);
+  }
+}
+
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 const redis = await startRedis();
@@ -37,7 +57,7 @@ try {
     console.log(`\n== ${scenario.name}`);
     let produced: Row[];
     try {
-      produced = await scenario.run({ redis, prefix: (name) => `bench-${name}-${randomUUID().slice(0, 8)}:` });
+      produced = await withDeadline(scenario.run({ redis, prefix: (name) => `bench-${name}-${randomUUID().slice(0, 8)}:` }), [redis.pid]);
     } catch (error) {
       produced = [{ scenario: scenario.name, figure: 'scenario failed', value: 'no result', met: false, note: (error as Error).message.split('\n')[0]! }];
     }

@@ -15,9 +15,9 @@ export interface Child {
 
 const children = new Set<Child>();
 
-/** Every child still running, stopped one by one (for the bench's own exit path). */
-export async function stopAll(): Promise<void> {
-  for (const child of [...children]) await child.stop();
+/** Every child still running, stopped one by one, but for the pids in `keep` (e.g. the run's own Redis). */
+export async function stopAll(keep: readonly number[] = []): Promise<void> {
+  for (const child of [...children]) if (!keep.includes(child.pid)) await child.stop();
 }
 
 /** Starts `command args`; stderr is kept (last lines) so a failed start explains itself. */

@@ -5,6 +5,7 @@ import { freePort } from './net.js';
 /** A private redis-server for one bench run: never a user's Redis, so the bench may read its INFO freely. */
 export interface BenchRedis {
   url: string;
+  pid: number;
   /** A client of the bench's own (not the gateway's), for INFO and seeding. */
   client: Redis;
   stop(): Promise<void>;
@@ -19,6 +20,7 @@ export async function startRedis(): Promise<BenchRedis> {
   await client.ping();
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid,
     client,
     async stop() {
       client.disconnect();
