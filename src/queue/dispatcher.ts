@@ -76,6 +76,11 @@ export class Dispatcher {
           await this.sleep(safetyPollMs);
           continue;
         }
+        const workAt = await store.nextWorkAt();
+        if (workAt === undefined || workAt > clock()) {
+          await this.sleep(workAt === undefined ? safetyPollMs : Math.min(workAt - clock(), safetyPollMs));
+          continue;
+        }
         const grant = await pool.acquire();
         if (!grant.lane) {
           await this.sleep(Math.min(grant.retryInMs, safetyPollMs * 5));
@@ -86,9 +91,8 @@ export class Dispatcher {
           throw error;
         });
         if (!leased) {
+          // Another instance took it first.
           await pool.refund(grant.lane);
-          const due = await store.nextDueAt();
-          await this.sleep(due === undefined ? safetyPollMs : Math.max(0, Math.min(due - clock(), safetyPollMs)));
           continue;
         }
         const done = this.dispatch(leased, grant.lane).finally(() => {

@@ -24,8 +24,12 @@ export interface JobStore {
   fairOrder(job: JobRecord): Promise<FairOrder | undefined>;
   counts(): Promise<StoreCounts>;
   list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]>;
-  /** The earliest delayed job or lease expiry, so an idle dispatcher knows when to look again. */
-  nextDueAt(): Promise<number | undefined>;
+  /**
+   * When there is next something to dispatch: at once (0) while a key has jobs waiting, else the
+   * earliest delayed job or lease expiry, undefined when nothing is pending. One cheap read, so an
+   * idle dispatcher reserves no budget just to find the queue empty.
+   */
+  nextWorkAt(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

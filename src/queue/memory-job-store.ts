@@ -165,7 +165,8 @@ export class MemoryJobStore implements JobStore {
       .map((job) => ({ ...job }));
   }
 
-  async nextDueAt(): Promise<number | undefined> {
+  async nextWorkAt(): Promise<number | undefined> {
+    if (this.active.size > 0) return 0;
     const due = [...this.delayed.values(), ...[...this.leases.values()].map((l) => l.expiresAt)];
     return due.length > 0 ? Math.min(...due) : undefined;
   }

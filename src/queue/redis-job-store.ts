@@ -185,11 +185,16 @@ export class RedisJobStore implements JobStore {
       .slice(0, filter.limit);
   }
 
-  async nextDueAt(): Promise<number | undefined> {
+  async nextWorkAt(): Promise<number | undefined> {
     const k = this.keys;
-    const [delayed, leases] = await this.results(
-      this.redis.pipeline().zrange(k.queueShared('delayed'), 0, 0, 'WITHSCORES').zrange(k.queueShared('leases'), 0, 0, 'WITHSCORES'),
+    const [activeKeys, delayed, leases] = await this.results(
+      this.redis
+        .pipeline()
+        .zcard(k.queueShared('active'))
+        .zrange(k.queueShared('delayed'), 0, 0, 'WITHSCORES')
+        .zrange(k.queueShared('leases'), 0, 0, 'WITHSCORES'),
     );
+    if ((activeKeys as number) > 0) return 0;
     const due = [delayed, leases].map((pair) => (pair as string[])[1]).filter((v): v is string => v !== undefined).map(Number);
     return due.length > 0 ? Math.min(...due) : undefined;
   }

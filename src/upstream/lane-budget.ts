@@ -97,17 +97,18 @@ export class LaneBudget {
   }
 
   /**
-   * How long a consume must wait for the upstream. `notBefore - window` is when the answer that opened
-   * the upstream's latest window arrived; a window of ours that opened after that is the NEXT window,
-   * upstream too, and must not send before that upstream window surely ended. Judged on every consume,
-   * not just the one that opened our window: on another instance, a consume in the same instant
-   * would otherwise slip past a refused opener.
+   * How long a consume must wait for the upstream. `notBefore` is when the upstream's latest window
+   * (opened by an upload of ours) surely ends. A window of ours ending about then is that same window
+   * (ends a little later only when stretched to the upstream's rounded reset); one ending a window
+   * later is the NEXT one, and must not send before the upstream's window is over. Every consume is
+   * judged, not just the one that opened our window: on another instance, a consume in the same
+   * instant would otherwise slip past a refused opener.
    */
   private heldBack(window: BudgetWindow, counted: RateLimiterRes, notBefore: number): number {
     const now = this.clock();
     if (now >= notBefore) return 0;
-    const openedAt = now + counted.msBeforeNext - window.limiter.duration * secondMs;
-    return openedAt > notBefore - window.windowMs ? notBefore - now : 0;
+    const endsAt = now + counted.msBeforeNext;
+    return endsAt > notBefore + window.windowMs / 2 ? notBefore - now : 0;
   }
 
   /** Gives back a reservation that was not used (nothing was queued). */

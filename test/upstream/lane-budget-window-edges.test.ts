@@ -81,6 +81,16 @@ describe.each(storeKinds)('%s lane budget at window edges', (kind) => {
     expect(await budget.reserve('a')).toEqual({ ok: true });
     expect((await budget.reserve('a')).ok).toBe(false);
   });
+  it('keeps sending inside a window stretched to the upstream\'s rounded reset', async () => {
+    const { t0, at, clock } = fakeClock();
+    const budget = new LaneBudget(lane(`stretched-${kind}`, 5, 4_000), await sandbox.backend(kind), clock);
+    expect(await budget.reserve('a')).toEqual({ ok: true });
+    at(100);
+    // The upload opened the upstream's window; its reset comes rounded up, a second past ours.
+    await budget.reconcile('a', { address: { limit: 5, remaining: 4, resetAt: t0 + 5_099 } });
+    at(200);
+    expect(await budget.reserve('a')).toEqual({ ok: true });
+  });
 });
 
 describe('lane budget window edges shared by gateway instances on one Redis', () => {
