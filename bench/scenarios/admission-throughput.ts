@@ -49,13 +49,19 @@ export const admissionThroughput: Scenario = {
   },
 };
 
+/** Where the gateway's time goes beyond the baseline's, as the other scenarios measure it. */
+const causes: Record<number, string> = {
+  429: 'the baseline answers without Redis; the gateway makes one admission round trip (see 3. Redis cost) and renders quota headers, on 2 cores it shares with Redis and the load generator',
+  200: 'the baseline only streams the payload through Redis; see 3. Redis cost for the lane-budget, dispatcher and job round trips each admitted upload adds in the gateway',
+};
+
 function compare(figure: string, status: number, gateway: LoadResult, bare: LoadResult, nginx: LoadResult, minRatio: number): Row[] {
   const problems = [['gateway', gateway], ['bare Express', bare], ['nginx', nginx]]
     .map(([name, result]) => [name, unexpectedAnswers(result as LoadResult, status)])
     .filter(([, problem]) => problem)
     .map(([name, problem]) => `${name as string}: ${problem as string}`);
   const problem = problems.length > 0 ? problems.join('; ') : undefined;
-  const note = `gateway p50 ${fmt(gateway.latency.p50, 2)} ms, p99 ${fmt(gateway.latency.p99, 2)} ms at 10 connections`;
+  const note = `gateway p50 ${fmt(gateway.latency.p50, 2)} ms, p99 ${fmt(gateway.latency.p99, 2)} ms at 10 connections${gateway.rps < minRatio * bare.rps ? `; why: ${causes[status]}` : ''}`;
   return [
     ratioRow(scenario, `${figure} vs bare Express`, gateway.rps, { name: 'bare Express', value: bare.rps }, { minRatio, note, problem }),
     ratioRow(scenario, `${figure} vs nginx limit_req`, gateway.rps, { name: 'nginx', value: nginx.rps }, { problem }),
