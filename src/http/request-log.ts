@@ -16,8 +16,6 @@ export function requestLog(logger: Logger): RequestHandler {
     const requestId = incoming && validRequestId.test(incoming) ? incoming : randomUUID();
     const started = process.hrtime.bigint();
     res.setHeader('X-Request-Id', requestId);
-    res.locals.requestId = requestId;
-    res.locals.logger = logger.child({ requestId });
 
     res.once('close', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -31,8 +29,8 @@ export function requestLog(logger: Logger): RequestHandler {
         // An answer cut short (client gone) is worth seeing as such.
         aborted: res.writableFinished ? undefined : true,
       };
-      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
-      logger[level](entry, 'request');
+      // Refusals (4xx, quota 429s included) are answers, not faults: only the gateway's own failures are errors.
+      logger[res.statusCode >= 500 ? 'error' : 'info'](entry, 'request');
     });
     next();
   };
