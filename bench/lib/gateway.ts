@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { startNode, type Child } from './child.js';
+import { startChild, startNode, type Child } from './child.js';
 import { freePort, waitForHttp } from './net.js';
 
 /** A server process of this repo, started from a config file of its own. */
@@ -14,11 +14,11 @@ export interface ServerProcess {
 }
 
 /**
- * The gateway as users run it (`upgate serve`, its own process) with `config` written to a temp YAML
- * file. Request logs are at `warn`: the baselines log nothing per request either.
+ * The gateway as users run it (`npm start`: the compiled `dist/`, its own process) with `config`
+ * written to a temp YAML file. Request logs are at `warn`: the baselines log nothing per request either.
  */
 export async function startGatewayProcess(config: ConfigInput): Promise<ServerProcess> {
-  return startFromConfig(config, ['src/cli/main.ts', 'serve'], async (child, url) => waitForHttp(`${url}/healthz`, child.running));
+  return startFromConfig(config, ['dist/cli/main.js', 'serve'], async (child, url) => waitForHttp(`${url}/healthz`, child.running));
 }
 
 /** The bare Express baseline (bench/baseline/bare-express.ts) with the same config as a gateway. */
@@ -31,7 +31,9 @@ async function startFromConfig(config: ConfigInput, [entry, ...args]: string[], 
   const file = join(dir, 'config.yaml');
   const port = await freePort();
   writeFileSync(file, stringify({ log: { level: 'warn' }, ...config, server: { ...config.server, host: '127.0.0.1', port } }));
-  const child = startNode(entry!, args, { UPGATE_CONFIG: file, PORT: String(port) });
+  const env = { UPGATE_CONFIG: file, PORT: String(port) };
+  // Compiled code runs as is; the bench's own TypeScript (the baseline) goes through tsx.
+  const child = entry!.endsWith('.js') ? startChild(process.execPath, [entry!, ...args], env) : startNode(entry!, args, env);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await child.stop();
