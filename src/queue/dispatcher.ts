@@ -136,14 +136,19 @@ export class Dispatcher {
       answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
     }
     metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
+    // The budget learns from the answer while the job is settled: the client need not wait for both.
+    const reconciled = pool.reconcile(lane, answer.limits).catch((error: unknown) => {
+      metrics.storeErrors.inc({ operation: 'reconcile' });
+      logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
+    });
     try {
-      await pool.reconcile(lane, answer.limits);
       await this.settle(leased, lane, answer);
     } catch (error) {
       // The lease expires and the job is dispatched again: at-least-once.
       metrics.storeErrors.inc({ operation: 'settle' });
       logger.error({ err: error, job: job.id }, 'could not record an upstream answer');
     }
+    await reconciled;
   }
 
   private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer): Promise<void> {
@@ -177,8 +182,8 @@ export class Dispatcher {
     const { job } = leased;
     // Only the call that ended the job releases its payload and reports it (first answer wins).
     if (!(await store.finish(leased, outcome))) return;
-    if (job.source.kind === 'payload') await payloads.release(job.source.ref).catch((error: unknown) => logger.warn({ err: error }, 'payload release failed'));
     signals.finished(job.id);
+    if (job.source.kind === 'payload') await payloads.release(job.source.ref).catch((error: unknown) => logger.warn({ err: error }, 'payload release failed'));
     if (job.callbackUrl && callbacks) {
       const body = outcome.status === 'done' ? { id: job.id, status: 'done', data: outcome.result } : { id: job.id, status: 'failed', error: outcome.error };
       callbacks.send(job.callbackUrl, body, job.keyId);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
@@ -40,6 +41,9 @@ export class LocalSignals implements QueueSignals {
 }
 
 export class RedisSignals extends LocalSignals {
+  /** Tags this instance's notices: it hears them at once, in process, and skips their echo from Redis. */
+  private readonly origin = randomUUID();
+
   private constructor(
     private readonly redis: Redis,
     private readonly subscriber: Redis,
@@ -53,21 +57,20 @@ export class RedisSignals extends LocalSignals {
     const channels = { enqueued: keys.queueChannel('enqueued'), finished: keys.queueChannel('finished') };
     const subscriber = redis.duplicate();
     const signals = new RedisSignals(redis, subscriber, channels);
-    subscriber.on('message', (channel: string, message: string) => {
-      if (channel === channels.enqueued) signals.emitLocal('enqueued');
-      else if (channel === channels.finished) signals.emitLocal('finished', message);
-    });
+    subscriber.on('message', (channel: string, message: string) => signals.heard(channel, message));
     await subscriber.connect().catch(() => {});
     await subscriber.subscribe(channels.enqueued, channels.finished).catch(() => {});
     return signals;
   }
 
   override enqueued(): void {
-    void this.redis.publish(this.channels.enqueued, '1').catch(() => {});
+    super.enqueued();
+    void this.redis.publish(this.channels.enqueued, this.origin).catch(() => {});
   }
 
   override finished(jobId: string): void {
-    void this.redis.publish(this.channels.finished, jobId).catch(() => {});
+    super.finished(jobId);
+    void this.redis.publish(this.channels.finished, `${this.origin} ${jobId}`).catch(() => {});
   }
 
   override async close(): Promise<void> {
@@ -75,8 +78,10 @@ export class RedisSignals extends LocalSignals {
     this.subscriber.disconnect();
   }
 
-  private emitLocal(event: 'enqueued' | 'finished', jobId?: string): void {
-    if (event === 'enqueued') super.enqueued();
-    else super.finished(jobId!);
+  private heard(channel: string, message: string): void {
+    const [origin, jobId] = message.split(' ');
+    if (origin === this.origin) return;
+    if (channel === this.channels.enqueued) super.enqueued();
+    else if (channel === this.channels.finished && jobId) super.finished(jobId);
   }
 }
