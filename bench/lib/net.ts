@@ -1,17 +1,7 @@
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A port free on 127.0.0.1 right now (the OS picks it; the caller binds it soon after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+// The bench and the test suite start servers the same way: one free-port helper for both.
+export { freePort } from '../../test/support/ports.js';
 
 /** Polls `url` until it answers with any HTTP status (the server is up); fails after `timeoutMs` or once `alive()` says the server died. */
 export async function waitForHttp(url: string, alive: () => boolean = () => true, timeoutMs = 30_000): Promise<void> {
