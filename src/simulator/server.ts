@@ -96,7 +96,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (blockedUntil > 0) {
       stats.refused();
       const retryAfter = String(Math.max(1, secondsUntil(blockedUntil, clock())));
-      return send(res, failure(429, 'Too Many Requests', 'json', path), { ...limitHeaders(ip, caller), 'retry-after': retryAfter });
+      return send(res, failure(429, 'Upload limit reached', 'json', path), { ...limitHeaders(ip, caller), 'retry-after': retryAfter });
     }
     ipWindows.count(ip);
     clientWindows.count(caller.clientKey);

@@ -6,7 +6,7 @@ describe('upgate demo --fast', () => {
     const result = await runCli(['demo', '--fast'], {}, 60_000);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const direct = /direct: (\d+) ok \/ (\d+) rejected \(upstream 429 "[^"]+"\)/.exec(result.stdout);
+    const direct = /direct: (\d+) ok \/ (\d+) rejected \(upstream 429 "Upload limit reached"\)/.exec(result.stdout);
     expect(direct).not.toBeNull();
     // 24 uploads against 5 per 2 s from one IP: most are refused (a window may turn over on a slow machine).
     expect(Number(direct![1]) + Number(direct![2])).toBe(24);

@@ -25,7 +25,7 @@ describe('per-source-IP limits', () => {
     now += 4_200;
     const refused = await postUpload(simulator.url, { localAddress: '127.0.0.2', authorization: 'Client-ID other' });
     expect(refused.status).toBe(429);
-    expect(refused.json).toEqual({ data: { error: 'Too Many Requests', request: '/3/image', method: 'POST' }, success: false, status: 429 });
+    expect(refused.json).toEqual({ data: { error: 'Upload limit reached', request: '/3/image', method: 'POST' }, success: false, status: 429 });
     // 5.8 s left, ceiled: a client trusting it never comes back early.
     expect(refused.headers['retry-after']).toBe('6');
     expect(refused.headers['x-post-rate-limit-reset']).toBe('6');

@@ -59,7 +59,7 @@ describe('upstream failures', () => {
     expect((await sendOnce()).kind).toBe('ok');
     const before = Date.now();
     const answer = await sendOnce();
-    expect(answer).toMatchObject({ kind: 'rate-limited', message: 'Too Many Requests', limits: { address: { limit: 2, remaining: 0 } } });
+    expect(answer).toMatchObject({ kind: 'rate-limited', message: 'Upload limit reached', limits: { address: { limit: 2, remaining: 0 } } });
     expect(answer.limits.retryAt).toBeGreaterThan(before + 3_000_000);
   });
 
