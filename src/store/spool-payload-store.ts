@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -41,7 +42,10 @@ export class SpoolPayloadStore implements PayloadStore {
       out.end();
       await finished(out);
     } catch (error) {
+      // The file may still be opening: remove it only once the stream has closed, or it appears after.
+      const closed = out.closed ? Promise.resolve() : once(out, 'close');
       out.destroy();
+      await closed;
       await rm(partial, { force: true });
       throw error;
     }

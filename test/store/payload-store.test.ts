@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -29,8 +29,9 @@ afterAll(async () => {
   await rm(spoolDir, { recursive: true, force: true });
 });
 
-const stores: Array<[string, () => Promise<PayloadStore>]> = [
-  ['redis', async () => new RedisPayloadStore(redis, new RedisKeys(prefix))],
+/** Each store, and what it holds right now (keys or files), to prove a refused upload leaves nothing. */
+const stores: Array<[string, () => Promise<PayloadStore>, () => Promise<string[]>]> = [
+  ['redis', async () => new RedisPayloadStore(redis, new RedisKeys(prefix)), async () => redis.keys(`${prefix}*`)],
   [
     'spool',
     async () => {
@@ -38,10 +39,11 @@ const stores: Array<[string, () => Promise<PayloadStore>]> = [
       await store.init();
       return store;
     },
+    async () => readdir(join(spoolDir, 'payloads')),
   ],
 ];
 
-describe.each(stores)('%s payload store', (_name, makeStore) => {
+describe.each(stores)('%s payload store', (_name, makeStore, held) => {
   it('stores streamed bytes once by content address and reads them back in chunks', async () => {
     const store = await makeStore();
     const first = await store.put(chunks(1_000_000), 2_000_000);
@@ -65,6 +67,10 @@ describe.each(stores)('%s payload store', (_name, makeStore) => {
 
   it('rejects an upload past the cap while streaming and keeps nothing', async () => {
     const store = await makeStore();
+    const before = await held();
     await expect(store.put(chunks(3_000_000), 1_000_000)).rejects.toMatchObject({ code: 1002, status: 413 });
+    // Past the cap on the very first chunk: refused before the spool file has even finished opening.
+    await expect(store.put(chunks(3_000_000), 10)).rejects.toMatchObject({ code: 1002 });
+    expect(await held()).toEqual(before);
   });
 });
