@@ -6,7 +6,7 @@ import type { PayloadStore } from '../../store/payload-store.js';
 import type { UploadService } from '../../uploads/types.js';
 import { hasKeyOutsideBody } from '../authenticate.js';
 import { readUpload, type ParsedUpload } from '../parse/read-upload.js';
-import { renderQueued, renderSuccess } from '../render/index.js';
+import { renderError, renderQueued, renderSuccess } from '../render/index.js';
 import { formatForPath } from '../response-format.js';
 import { identifyCaller, showQuota, type Caller, type KeyedRouteDeps } from './keyed-request.js';
 
@@ -34,7 +34,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
       let upload: ParsedUpload;
       if (hasKeyOutsideBody(req)) {
         caller = await identifyCaller(req, res, deps);
-        await admit(caller);
+        if (!(await admit(caller))) return;
         const { key, ip } = caller;
         upload = await readInput().catch(async (error: unknown) => {
           await admission.refund(key, ip);
@@ -42,13 +42,14 @@ export function uploadHandler(deps: UploadRouteDeps) {
         });
       } else {
         upload = await readInput();
+        let admitted = false;
         try {
           caller = await identifyCaller(req, res, deps, upload.key);
-          await admit(caller);
-        } catch (error) {
-          await upload.release();
-          throw error;
+          admitted = await admit(caller);
+        } finally {
+          if (!admitted) await upload.release();
         }
+        if (!admitted) return;
       }
       const outcome = await submit(caller, upload);
       if (outcome.state === 'done') renderSuccess(res, format, outcome.image);
@@ -61,10 +62,15 @@ export function uploadHandler(deps: UploadRouteDeps) {
       throw error;
     }
 
-    async function admit({ key, ip }: Caller): Promise<void> {
+    /** Charges the upload, or answers the refusal: being over a limit is an answer, not an exception. */
+    async function admit({ key, ip }: Caller): Promise<boolean> {
       const decision = await admission.admit(key, ip);
       showQuota(res, deps, decision.windows);
-      if (!decision.admitted) throw new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
+      if (decision.admitted) return true;
+      const refusal = new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
+      renderError(res, format, refusal);
+      metrics.uploads.inc({ key: key.id, outcome: 'rejected', code: refusal.code });
+      return false;
     }
 
     /** The upload and its options, checked: anything refused here releases what was stored. */
