@@ -33,7 +33,6 @@ export interface UploadQueueDeps {
 
 /** Retry-After when no estimate can be made (no lanes configured, or zero limits). */
 const unknownRetryAfterSeconds = 60;
-const metricsRefreshMs = 5_000;
 const stalledNoLanes = 'no upstream lanes are configured: jobs are stored and wait';
 
 export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQueue> {
@@ -70,7 +69,6 @@ class FairUploadQueue implements UploadQueue {
   /** Synchronous waits under way: stop() answers them before it closes the store. */
   private readonly waits = new Set<Promise<unknown>>();
   private stopping = false;
-  private metricsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: UploadQueueDeps,
@@ -118,11 +116,9 @@ class FairUploadQueue implements UploadQueue {
 
   async start(): Promise<void> {
     this.dispatcher.start();
-    this.metricsTimer = setInterval(() => void this.stats().catch(() => {}), metricsRefreshMs).unref();
   }
 
   async stop(graceMs = 10_000): Promise<void> {
-    clearInterval(this.metricsTimer);
     await this.dispatcher.stop(graceMs);
     // Waiting clients are answered now (done, or 202 with their job), not after their maxWait.
     this.stopping = true;
