@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig } from '../../src/config/load.js';
-import type { ConfigInput } from '../../src/config/schema.js';
-import { startGateway, type Gateway } from '../../src/gateway.js';
-import { createLogger, type Logger } from '../../src/ops/logger.js';
+import type { Gateway } from '../../src/gateway.js';
+import type { Logger } from '../../src/ops/logger.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { connectRedis, redisUrl, removePrefix, testPrefix } from '../support/redis.js';
 import { png1x1 } from '../support/images.js';
+import { startInProcessGateway } from '../support/in-process-gateway.js';
+import { redisUrl } from '../support/redis.js';
 
 export interface TestGateway {
   gateway: Gateway;
@@ -23,40 +19,34 @@ export interface TestGateway {
 }
 
 /** A gateway on real Redis (random prefix) with one static key and one lane to an in-process simulator. */
-export async function startTestGateway(options: { logger?: Logger; adminToken?: string | null; config?: Partial<ConfigInput> } = {}): Promise<TestGateway> {
+export async function startTestGateway(options: { logger?: Logger; adminToken?: string | null } = {}): Promise<TestGateway> {
   // The upstream's per-IP limit is the lane's, so what the lane counts and what the upstream reports agree.
   const simulator = await startSimulator({ ipLimits: [{ limit: 100, windowMs: 3_600_000 }] });
-  const prefix = testPrefix();
-  const spoolDir = await mkdtemp(join(tmpdir(), 'upgate-ops-'));
   const adminToken = options.adminToken === undefined ? `admin-${randomBytes(12).toString('hex')}` : options.adminToken;
   const appKey = `k_app1_${randomBytes(12).toString('hex')}`;
   const laneClientId = `lane-cred-${randomBytes(8).toString('hex')}`;
-  const config = parseConfig({
-    server: { host: '127.0.0.1', port: 0, maxWait: '10s' },
-    store: { redisUrl: redisUrl(), prefix, spoolDir },
-    admin: { token: adminToken },
-    quotas: { policy: 'all', perKey: [{ limit: 20, window: '1h' }], perIp: [{ limit: 100, window: '1h' }] },
-    keys: [{ id: 'app1', key: appKey }],
-    // Tests upload the same pixel many times; each must count as its own upload.
-    queue: { dedupe: false },
-    upstream: { url: simulator.url, attempts: 1, lanes: [{ id: 'lane1', clientId: laneClientId, localAddress: '127.0.0.2', limits: [{ limit: 100, window: '1h' }] }] },
-    ...options.config,
-  });
-  const gateway = await startGateway({ config, logger: options.logger ?? createLogger('silent') });
+  const started = await startInProcessGateway(
+    {
+      server: { maxWait: '10s' },
+      admin: { token: adminToken },
+      quotas: { policy: 'all', perKey: [{ limit: 20, window: '1h' }], perIp: [{ limit: 100, window: '1h' }] },
+      keys: [{ id: 'app1', key: appKey }],
+      // Tests upload the same pixel many times; each must count as its own upload.
+      queue: { dedupe: false },
+      upstream: { url: simulator.url, attempts: 1, lanes: [{ id: 'lane1', clientId: laneClientId, localAddress: '127.0.0.2', limits: [{ limit: 100, window: '1h' }] }] },
+    },
+    { redisUrl: redisUrl(), ...(options.logger && { logger: options.logger }) },
+  );
   return {
-    gateway,
+    gateway: started.gateway,
     simulator,
-    url: gateway.url,
+    url: started.gateway.url,
     adminToken: adminToken ?? '',
     appKey,
     laneClientId,
     async close() {
-      await gateway.close(1_000);
+      await started.close();
       await simulator.close();
-      const redis = await connectRedis();
-      await removePrefix(redis, prefix);
-      await redis.quit();
-      await rm(spoolDir, { recursive: true, force: true });
     },
   };
 }
