@@ -24,14 +24,8 @@ type KeyedRequest = Pick<IncomingMessage, 'headers' | 'socket'> & { query?: unkn
 export async function authenticate(req: KeyedRequest, deps: AuthenticateDeps): Promise<{ key: ApiKeyRecord; bearer?: string }> {
   const ip = deps.clientIp ?? socketClientIp(req, []);
   deps.badKeys.assertAllowed(ip);
-  const authorization = /^\s*(client-id|bearer)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  const scheme = authorization?.[1]!.toLowerCase();
-  const bearer = scheme === 'bearer' ? authorization![2] : undefined;
-  const secret =
-    (scheme === 'client-id' ? authorization![2] : undefined) ??
-    nonEmpty(req.headers['x-api-key']) ??
-    nonEmpty(deps.bodyKey) ??
-    nonEmpty((req.query as Record<string, unknown> | undefined)?.key);
+  const { headerKey, bearer } = readAuthorization(req);
+  const secret = headerKey ?? nonEmpty(deps.bodyKey) ?? queryKey(req);
   if (secret === undefined) throw new GatewayError('noKey');
   const key = await deps.registry.authenticate(secret);
   if (!key) {
@@ -46,11 +40,20 @@ export async function authenticate(req: KeyedRequest, deps: AuthenticateDeps): P
  * charged before their body is read, so a refused upload costs no bandwidth.
  */
 export function hasKeyOutsideBody(req: KeyedRequest): boolean {
-  return (
-    /^\s*client-id\s+\S+\s*$/i.test(req.headers.authorization ?? '') ||
-    nonEmpty(req.headers['x-api-key']) !== undefined ||
-    nonEmpty((req.query as Record<string, unknown> | undefined)?.key) !== undefined
-  );
+  return readAuthorization(req).headerKey !== undefined || queryKey(req) !== undefined;
+}
+
+/** The key sent in a header (`Authorization: Client-ID`, else `X-API-Key`) and an upstream Bearer token. */
+function readAuthorization(req: KeyedRequest): { headerKey?: string; bearer?: string } {
+  const authorization = /^\s*(client-id|bearer)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  const isBearer = authorization?.[1]!.toLowerCase() === 'bearer';
+  const headerKey = (authorization && !isBearer ? authorization[2] : undefined) ?? nonEmpty(req.headers['x-api-key']);
+  const bearer = isBearer ? authorization![2] : undefined;
+  return { ...(headerKey !== undefined && { headerKey }), ...(bearer !== undefined && { bearer }) };
+}
+
+function queryKey(req: KeyedRequest): string | undefined {
+  return nonEmpty((req.query as Record<string, unknown> | undefined)?.key);
 }
 
 function nonEmpty(value: unknown): string | undefined {
