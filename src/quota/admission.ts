@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/catalogue.js';
+import { classifyRedisError } from '../redis/errors.js';
 import type { ApiKeyRecord } from '../keys/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -24,7 +25,9 @@ export interface AdmissionOptions {
 /** Quota admission over the backend's store: Redis (shared, one script call per decision) or the embedded one. */
 export function createAdmission(config: Config, backend: StoreBackend, options: AdmissionOptions): Admission {
   if (backend.kind === 'memory') return new QuotaAdmission(config, new MemoryCounterStore(), options);
-  const rankingTtlMs = Math.max(86_400_000, ...config.quotas.perIp.map((limit) => limit.window));
+  // The ranking is read only for IPs with a window still running: it need not outlive the longest.
+  const ipWindowsMs = config.quotas.perIp.map((limit) => limit.window);
+  const rankingTtlMs = ipWindowsMs.length > 0 ? Math.max(...ipWindowsMs) : 86_400_000;
   const insurance = config.store.onFailure === 'insurance' ? new InsuranceCounterStore() : undefined;
   return new QuotaAdmission(config, new RedisCounterStore(backend.redis, backend.keys, rankingTtlMs), options, { insurance });
 }
@@ -84,6 +87,8 @@ class QuotaAdmission implements Admission {
    * Runs one store operation. A failing Redis is counted and logged once per outage; then the
    * insurance limiter answers, or the request fails closed with 503/1020 at once (no waiting:
    * the client has no offline queue and short command timeouts, and reconnects by itself).
+   * A Redis that answers with the error of a wrong deployment (MOVED, CROSSSLOT, NOAUTH, …) is not
+   * an outage: it is logged with what is wrong, and insurance does not hide it.
    */
   private async withStore<T>(operation: string, run: (store: CounterStore) => Promise<T>): Promise<T> {
     if (!this.failover) return run(this.store);
@@ -95,8 +100,12 @@ class QuotaAdmission implements Admission {
       }
       return result;
     } catch (error) {
-      if (isCommandBug(error)) throw error;
       this.options.metrics.storeErrors.inc({ operation });
+      const failure = classifyRedisError(error);
+      if (failure.kind === 'setup') {
+        this.options.logger.error({ err: error, operation }, `quota store misconfigured: ${failure.reason}`);
+        throw new GatewayError('storeMisconfigured', { retryAfterSeconds: storeDownRetrySeconds, cause: error });
+      }
       if (!this.storeDown) {
         this.storeDown = true;
         this.options.logger.error({ err: error, insurance: Boolean(this.failover.insurance) }, 'quota store unreachable');
@@ -105,9 +114,4 @@ class QuotaAdmission implements Admission {
       throw new GatewayError('storeUnavailable', { retryAfterSeconds: storeDownRetrySeconds, cause: error });
     }
   }
-}
-
-/** `ERR …` replies come from a wrong command or script, not from an unreachable store: they must surface, not become 503s. */
-function isCommandBug(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ReplyError' && error.message.startsWith('ERR ');
 }
