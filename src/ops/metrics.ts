@@ -7,6 +7,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'upgate_process_' });
+  // prom-client names three of its gauges `…_total`, which Prometheus reserves for counters
+  // (`promtool check metrics` flags them); their unsuffixed twins carry the same values.
+  for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`upgate_process_nodejs_active_${kind}_total`);
   const registers = [registry];
   return {
     registry,
