@@ -182,6 +182,7 @@ export class Dispatcher {
     const { job } = leased;
     // Finishing also releases the payload and tells waiters; only the call that ended the job reports it (first answer wins).
     if (!(await store.finish(leased, outcome))) return;
+    this.deps.metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
     if (job.callbackUrl && callbacks) {
       const body = outcome.status === 'done' ? { id: job.id, status: 'done', data: outcome.result } : { id: job.id, status: 'failed', error: outcome.error };
       callbacks.send(job.callbackUrl, body, job.keyId);

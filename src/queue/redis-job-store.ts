@@ -4,7 +4,7 @@ import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { removeFreed } from '../store/redis-payload-store.js';
-import { decodeJob, encodeJob, type JobRecord } from './job-record.js';
+import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
 import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 import type { RedisSignals } from './queue-signals.js';
 
@@ -60,12 +60,12 @@ export class RedisJobStore implements JobStore {
   ) {}
 
   async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
-    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
-    const useDedupe = this.limits.dedupe && ref !== undefined;
+    const digest = dedupeDigest(job);
+    const useDedupe = this.limits.dedupe && digest !== undefined;
     const [code, , ...flat] = await runScript<[number, string?, ...string[]]>(
       this.redis,
       'enqueueJob',
-      this.keys.enqueueKeys({ id: job.id, keyId: job.keyId, idempotencyKey: job.idempotencyKey, ref }),
+      this.keys.enqueueKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest }),
       [
         job.id,
         job.keyId,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/catalogue.js';
@@ -24,7 +25,8 @@ export interface AdmissionOptions {
 
 /** Quota admission over the backend's store: Redis (shared, one script call per decision) or the embedded one. */
 export function createAdmission(config: Config, backend: StoreBackend, options: AdmissionOptions): Admission {
-  if (backend.kind === 'memory') return new QuotaAdmission(config, new MemoryCounterStore(), options);
+  // The embedded store keeps its counts in the spool, like keys and jobs, so a restart keeps them.
+  if (backend.kind === 'memory') return new QuotaAdmission(config, new MemoryCounterStore(join(backend.spoolDir, 'quota.json')), options);
   // The ranking is read only for IPs with a window still running: it need not outlive the longest.
   const ipWindowsMs = config.quotas.perIp.map((limit) => limit.window);
   const rankingTtlMs = ipWindowsMs.length > 0 ? Math.max(...ipWindowsMs) : 86_400_000;
@@ -81,6 +83,10 @@ class QuotaAdmission implements Admission {
       // The ranking outlives the windows; an IP whose windows have all ended is no longer busy.
       return views.filter((view) => view.windows.some((window) => window.used > 0));
     });
+  }
+
+  async close(): Promise<void> {
+    await this.store.close?.();
   }
 
   /**

@@ -104,9 +104,9 @@ export class RedisKeys {
     return `${this.queueBase()}idem:${keyId}:${idempotencyKey}`;
   }
 
-  /** Payload ref uploaded by one key → job id (dedupe). */
-  queueDedupe(keyId: string, ref: string): string {
-    return `${this.queueBase()}dedupe:${keyId}:${ref}`;
+  /** Dedupe digest (bytes, upstream identity, fields: see job-record.ts) of one key → job id. */
+  queueDedupe(keyId: string, digest: string): string {
+    return `${this.queueBase()}dedupe:${keyId}:${digest}`;
   }
 
   /** Marks a job id the gateway answered 503 for, so an enqueue of it that arrives late creates nothing. */
@@ -120,15 +120,15 @@ export class RedisKeys {
   }
 
   /** Keys of an enqueue: queue state, the job, its key's list, its Idempotency-Key and dedupe entries, its refusal mark. */
-  enqueueKeys(job: { id: string; keyId: string; idempotencyKey?: string | undefined; ref?: string | undefined }): string[] {
+  enqueueKeys(job: { id: string; keyId: string; idempotency?: string | undefined; dedupe?: string | undefined }): string[] {
     return [
       this.queueShared('state'),
       this.queueShared('active'),
       this.queueShared('waiting'),
       this.queueJob(job.id),
       this.queueWaiting(job.keyId),
-      this.queueIdempotency(job.keyId, job.idempotencyKey ?? ''),
-      this.queueDedupe(job.keyId, job.ref ?? ''),
+      this.queueIdempotency(job.keyId, job.idempotency ?? ''),
+      this.queueDedupe(job.keyId, job.dedupe ?? ''),
       this.queueRefused(job.id),
     ];
   }

@@ -5,6 +5,7 @@ import { RedisSetupError } from '../redis/errors.js';
 import { RedisKeys } from '../redis/keys.js';
 import { describeTarget, redisTargetOf, type RedisTarget } from '../redis/target.js';
 import { RedisPayloadStore } from './redis-payload-store.js';
+import { lockSpool } from './spool-lock.js';
 import { SpoolPayloadStore } from './spool-payload-store.js';
 import type { PayloadStore } from './payload-store.js';
 
@@ -60,9 +61,14 @@ export async function openBackend(config: Config, options: BackendOptions = {}):
     });
     return { kind: 'redis', redis, keys, target, payloads: new RedisPayloadStore(redis, keys), health: () => probeStore(redis, keys), close };
   }
+  // Before anything in the spool is read or swept: it may belong to a running process.
+  const lock = await lockSpool(spoolDir);
   const payloads = new SpoolPayloadStore(spoolDir);
-  await payloads.init();
-  return { kind: 'memory', spoolDir, payloads, health: async () => ({ state: 'ok' }), close: async () => {} };
+  await payloads.init().catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
+  return { kind: 'memory', spoolDir, payloads, health: async () => ({ state: 'ok' }), close: () => lock.release() };
 }
 
 /** The deployment check, then the readiness probe: a wrong setup fails here with a message naming it. */

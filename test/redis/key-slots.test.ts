@@ -11,7 +11,7 @@ const scriptKeys: Record<string, string[]> = {
   admit: keys.admissionKeys([keys.counter('key:app', 3_600_000), keys.counter('key:app', 86_400_000), keys.counter('ip:10.0.0.1', 3_600_000), keys.counter('ip:2001:db8::/64', 86_400_000)]),
   refund: keys.admissionKeys([keys.counter('key:other', 60_000), keys.counter('ip:10.0.0.2', 60_000)]),
   createApiKey: [keys.apiKeyIndex(), keys.apiKeyBySecretHash(sha)],
-  enqueueJob: keys.enqueueKeys({ id: 'job-1', keyId: 'app', idempotencyKey: 'req-1', ref: sha }),
+  enqueueJob: keys.enqueueKeys({ id: 'job-1', keyId: 'app', idempotency: 'req-1', dedupe: sha }),
   dequeueJob: keys.dequeueKeys(),
   finishJob: keys.finishKeys({ id: 'job-1', keyId: 'app', ref: sha }),
   requeueJob: keys.requeueKeys('job-1'),

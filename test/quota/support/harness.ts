@@ -52,7 +52,8 @@ export async function openHarness(kind: StoreKind, input: ConfigInput = {}): Pro
     async close() {
       if (backend.kind === 'redis' && backend.redis.status === 'ready') await removePrefix(backend.redis, prefix);
       await backend.close();
-      await rm(spoolDir, { recursive: true, force: true });
+      // The embedded counters may still be writing their snapshot: rm retries a directory not yet empty.
+      await rm(spoolDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
 }
