@@ -72,6 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url, store: backend.kind, lanes: config.upstream.lanes.length }, 'upgate listening');
+  if (config.upstream.lanes.length === 0) logger.warn(`no upstream lanes: uploads cannot be sent to ${config.upstream.url}. Set UPSTREAM_CLIENT_ID (and UPSTREAM_URL), or upstream.lanes in the config`);
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
