@@ -19,6 +19,12 @@ export function createMetrics() {
       labelNames: ['key', 'outcome', 'code'] as const,
       registers,
     }),
+    jobsFinished: new Counter({
+      name: 'upgate_jobs_finished_total',
+      help: 'Upload jobs that ended, by key, outcome (done, failed) and error code (0 = none): queued uploads are counted here when they finish.',
+      labelNames: ['key', 'outcome', 'code'] as const,
+      registers,
+    }),
     quotaRejections: new Counter({
       name: 'upgate_quota_rejections_total',
       help: 'Uploads refused for quota, by the exhausted limit (e.g. key-1h, ip-1d).',
