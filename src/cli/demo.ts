@@ -23,11 +23,13 @@ export function demoCommand(): Command {
     .description('show, on this machine alone, apps behind one IP hitting upstream limits directly and getting everything through upgate')
     .option('--fast', 'a smaller, quicker run (for tests)')
     .option('--json', 'print the summary as JSON')
+    .option('--profile <profile>', 'the upstream simulator\'s profile: tidy, or imgur (its real headers and 429s)', 'tidy')
     .action(
-      action(async (flags: { fast?: boolean; json?: boolean }) => {
+      action(async (flags: { fast?: boolean; json?: boolean; profile: string }) => {
+        if (flags.profile !== 'tidy' && flags.profile !== 'imgur') throw new CliError(`--profile must be "tidy" or "imgur", got "${flags.profile}"`, 2);
         // Loaded on use: the other commands stay quick to start without the whole gateway.
         const { runDemo } = await import('../demo/run-demo.js');
-        const summary = await runDemo({ fast: flags.fast ?? false, out: flags.json ? process.stderr : process.stdout });
+        const summary = await runDemo({ fast: flags.fast ?? false, out: flags.json ? process.stderr : process.stdout, profile: flags.profile });
         if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else printSummary(summary);
         const { upgate } = summary;

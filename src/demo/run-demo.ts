@@ -22,10 +22,11 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
  * The side-by-side demo: the same apps behind one shared IP upload first straight to an Imgur-like
  * upstream (and hit its per-IP limit), then through upgate with three lanes (and never do).
  */
-export async function runDemo(options: { fast: boolean; out: NodeJS.WriteStream }): Promise<DemoSummary> {
+export async function runDemo(options: { fast: boolean; out: NodeJS.WriteStream; profile?: 'tidy' | 'imgur' }): Promise<DemoSummary> {
   const { out } = options;
   const scenario = demoScenario(options.fast);
-  const simulator = await startSimulator({ ipLimits: [scenario.ipLimit] });
+  // `imgur`: the per-IP limit is hidden from the headers and refused as "You are uploading too fast".
+  const simulator = await startSimulator({ ipLimits: [scenario.ipLimit], profile: options.profile ?? 'tidy' });
   try {
     const limitText = `${scenario.ipLimit.limit} uploads per ${seconds(scenario.ipLimit.windowMs)} per IP`;
     out.write(`upstream simulator at ${simulator.url} (Imgur-like limit scaled to seconds: ${limitText})\n\n`);

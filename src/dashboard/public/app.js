@@ -107,9 +107,22 @@ function renderLanes(lanes) {
       ));
     return el('div', { class: 'lane', 'data-lane': lane.id },
       el('div', { class: 'lane-head' }, el('strong', {}, lane.id), el('span', { class: 'muted' }, lane.localAddress ?? 'default address'), badge),
-      windows);
+      windows,
+      lane.credits ? creditsRow(lane.credits) : []);
   });
   $('lanes').replaceChildren(...(rows.length ? rows : [el('p', { class: 'muted' }, 'No lanes configured.')]));
+}
+
+/** The credential's credits: what is left, the reserve never spent, and what the upstream last said. */
+function creditsRow(credits) {
+  const spendable = Math.max(0, credits.remaining - credits.reserve);
+  const usable = Math.max(1, credits.limit - credits.reserve);
+  return el('div', { class: 'window credits', 'data-credits': String(credits.remaining) },
+    el('span', { class: 'wname' }, 'credits'),
+    meter(spendable / usable, toneFor(spendable / usable)),
+    el('span', { class: 'wnum' }, `${credits.remaining} / ${credits.limit} left · reserve ${credits.reserve}`),
+    el('span', { class: 'muted' }, credits.upstream ? `upstream says ${credits.upstream.remaining}` : ''),
+  );
 }
 
 function windowChips(windows) {
