@@ -4,7 +4,8 @@ import type { LaneSpec, SubjectIndex } from './lane-spec.js';
  * A subject's budget record: one flat hash (a Redis hash under `{lanes}`, or a Map embedded), so
  * reserving every window of a lane's address and credential is one read and one write of two keys.
  * Fields, per window `<name>`: `<name>|used`, `<name>|reset` (epoch ms; absent or past = not
- * running), `<name>|nb` (a fresh window may not open before), and for windows the upstream told
+ * running), `<name>|nb` (a fresh window may not open before), `<name>|carry` (uploads sent at the
+ * window's very end, counted again in the next one), `<name>|ok` (an accepted answer was seen in it), and for windows the upstream told
  * us about, `<name>|limit`, `<name>|cost` and `<name>|len` (absent: it only bounds until its reset).
  * `pause` is when a 429's pause ends; `note|<kind>` keeps JSON for the admin view.
  */

@@ -17,7 +17,7 @@ export class MemoryLaneStore implements LaneStore {
     const now = this.clock();
     const records = this.recordsOf(spec);
     let wait = Math.max(0, ...records.map((r) => num(r, 'pause') - now));
-    const take: Array<{ w: LiveWindow; fresh: boolean }> = [];
+    const take: Array<{ w: LiveWindow; fresh: boolean; carried: number }> = [];
     if (wait === 0) {
       for (const w of liveWindows(spec, records, now)) {
         const room = w.limit - w.keep;
@@ -26,21 +26,27 @@ export class MemoryLaneStore implements LaneStore {
           // than a window past the hold) is the upstream's NEXT window: it waits for the hold too.
           if (w.windowMs !== undefined && w.notBefore > now && w.resetAt > w.notBefore + w.windowMs / 2) wait = Math.max(wait, w.notBefore - now);
           else if (w.used + w.cost > room) wait = Math.max(wait, w.resetAt - now);
-          else take.push({ w, fresh: false });
+          else take.push({ w, fresh: false, carried: 0 });
         } else if (w.windowMs === undefined) continue;
         else if (w.notBefore > now) wait = Math.max(wait, w.notBefore - now);
-        else if (w.cost > room) wait = Math.max(wait, w.windowMs);
-        else take.push({ w, fresh: true });
+        else {
+          const carried = Math.min(num(records[w.subject], `${w.name}|carry`), room);
+          if (carried + w.cost > room) wait = Math.max(wait, w.windowMs);
+          else take.push({ w, fresh: true, carried });
+        }
       }
     }
     if (wait > 0) return { ok: false, retryInMs: Math.ceil(wait) };
     const opened: string[] = [];
-    for (const { w, fresh } of take) {
+    for (const { w, fresh, carried } of take) {
       const record = records[w.subject];
-      record[`${w.name}|used`] = String(w.used + w.cost);
+      record[`${w.name}|used`] = String((fresh ? carried : w.used) + w.cost);
+      // Sent in the last moments of our window, it may reach the upstream in its next one: counted there too.
+      if (!fresh && w.windowMs !== undefined && w.resetAt - now < edgeMs(w.windowMs)) record[`${w.name}|carry`] = String(num(record, `${w.name}|carry`) + w.cost);
       if (fresh) {
         record[`${w.name}|reset`] = String(now + w.windowMs!);
         delete record[`${w.name}|ok`];
+        delete record[`${w.name}|carry`];
         opened.push(`${w.subject}:${w.name}`);
       }
     }
@@ -127,6 +133,11 @@ export class MemoryLaneStore implements LaneStore {
     };
     return [of(spec.subjects[0]), of(spec.subjects[1])];
   }
+}
+
+/** The end of a window in which a reservation is counted in the next window too: a tenth of it, at most a second. */
+export function edgeMs(windowMs: number): number {
+  return Math.min(1_000, windowMs / 10);
 }
 
 /** Raises a window's not-before time, keeping a later one (answers may be reconciled out of order). */

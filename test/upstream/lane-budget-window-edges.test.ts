@@ -65,6 +65,19 @@ describe('lane budget at window edges (embedded store, injected clock)', () => {
     expect(await budget.reserve('a')).toEqual({ ok: false, retryInMs: 300 });
   });
 
+  it('counts an upload sent in the last tenth of our window in our next window too (it may land in the upstream\'s next one)', async () => {
+    const { at, clock } = manualClock();
+    const budget = new LaneBudget(lane('carry', 10, 1_000), await sandbox.backend('memory'), clock);
+    await budget.reserve('a');
+    at(500);
+    await budget.reserve('a');
+    at(950);
+    await budget.reserve('a');
+    at(1_000);
+    expect((await budget.reserve('a')).ok).toBe(true);
+    expect((await budget.snapshot({ id: 'a' })).windows[0]!.remaining).toBe(8);
+  });
+
   it('keeps sending inside a window stretched to the upstream\'s rounded reset', async () => {
     const { at, clock } = manualClock();
     const budget = new LaneBudget(lane('stretched', 5, 4_000), await sandbox.backend('memory'), clock);

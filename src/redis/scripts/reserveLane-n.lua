@@ -67,12 +67,13 @@ if wait == 0 then
         take[#take + 1] = { w = w, used = used, fresh = false }
       end
     elseif w.len then
+      local carried = math.min(num(record, w.name .. '|carry'), room)
       if nb > now then
         if nb - now > wait then wait = nb - now end
-      elseif w.cost > room then
+      elseif carried + w.cost > room then
         if w.len > wait then wait = w.len end
       else
-        take[#take + 1] = { w = w, used = 0, fresh = true }
+        take[#take + 1] = { w = w, used = carried, fresh = true }
       end
     end
   end
@@ -83,9 +84,13 @@ local reply = { 1, 0, now }
 for _, entry in ipairs(take) do
   local w = entry.w
   redis.call('HSET', KEYS[w.s], w.name .. '|used', entry.used + w.cost)
+  -- Sent in the last moments of our window, it may reach the upstream in its next one: counted there too.
+  if (not entry.fresh) and w.len and num(records[w.s], w.name .. '|reset') - now < math.min(1000, w.len / 10) then
+    redis.call('HSET', KEYS[w.s], w.name .. '|carry', num(records[w.s], w.name .. '|carry') + w.cost)
+  end
   if entry.fresh then
     redis.call('HSET', KEYS[w.s], w.name .. '|reset', now + w.len)
-    redis.call('HDEL', KEYS[w.s], w.name .. '|ok')
+    redis.call('HDEL', KEYS[w.s], w.name .. '|ok', w.name .. '|carry')
     reply[#reply + 1] = (w.s - 1) .. ':' .. w.name
   end
 end
