@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { runScript } from '../redis/connect.js';
+import { runScript, type RedisClient } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { SubjectRecord } from './lane-record.js';
 import type { LaneSpec } from './lane-spec.js';
@@ -16,7 +15,7 @@ type Arg = string | number;
  */
 export class RedisLaneStore implements LaneStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
