@@ -91,4 +91,9 @@ export class RedisKeys {
   queueChannel(name: 'enqueued' | 'finished'): string {
     return `${this.prefix}queue-events:${name}`;
   }
+
+  /** Usage history of one subject (`key:<id>`, `lane:<id>`, `all`) for one UTC day (days since the epoch). */
+  usageHistory(subject: string, day: number): string {
+    return `${this.prefix}{usage}:${subject}:${day}`;
+  }
 }
