@@ -15,6 +15,8 @@ import { fairPosition } from './fair-order.js';
 import { adminJobView, jobError, jobView, newJobRecord, type JobRecord } from './job-record.js';
 import type { JobStore, StoreLimits } from './job-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
+import { OperatorHolds } from '../ops/operator-holds.js';
+import { QueueOperator } from './queue-operator.js';
 import { LocalSignals, RedisSignals, type QueueSignals } from './queue-signals.js';
 import { RedisJobStore } from './redis-job-store.js';
 import type { AdminJobView, LaneSnapshot, QueueStats, UploadQueue } from './types.js';
@@ -59,7 +61,9 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
     store = opened.store;
     signals = new LocalSignals();
   }
-  return new FairUploadQueue(deps, store, signals, new LanePool(config, backend, clock), clock);
+  const pool = new LanePool(config, backend, clock);
+  pool.holds = new OperatorHolds(backend, clock);
+  return new FairUploadQueue(deps, store, signals, pool, clock);
 }
 
 /** The durable fair queue behind the upload routes, the admin API and the dashboard. */
@@ -69,6 +73,7 @@ class FairUploadQueue implements UploadQueue {
   /** Synchronous waits under way: stop() answers them before it closes the store. */
   private readonly waits = new Set<Promise<unknown>>();
   private stopping = false;
+  readonly operator: QueueOperator;
 
   constructor(
     private readonly deps: UploadQueueDeps,
@@ -80,6 +85,7 @@ class FairUploadQueue implements UploadQueue {
     const { config, upstream, metrics, logger, callbacks } = deps;
     this.dispatcher = new Dispatcher({ config, store, pool, upstream, payloads: deps.backend.payloads, signals, metrics, logger, clock, ...(callbacks ? { callbacks } : {}) });
     signals.onFinished((jobId) => this.waiters.get(jobId)?.forEach((wake) => wake()));
+    this.operator = new QueueOperator({ store, signals, pool, holds: pool.holds!, payloads: deps.backend.payloads, metrics, submit: (request, options) => this.submit(request, options) });
   }
 
   async submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome> {

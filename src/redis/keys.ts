@@ -96,4 +96,9 @@ export class RedisKeys {
   usageHistory(subject: string, day: number): string {
     return `${this.prefix}{usage}:${subject}:${day}`;
   }
+
+  /** Hash of what an operator holds: `queue`, `lane:<id>` → epoch ms the hold ends (`inf`: until resumed). */
+  operatorHolds(): string {
+    return `${this.prefix}{ops}:holds`;
+  }
 }

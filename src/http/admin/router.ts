@@ -12,6 +12,7 @@ import type { Admission } from '../../quota/types.js';
 import { adminAuth } from './auth.js';
 import { keysRoutes } from './keys-routes.js';
 import { statusRoutes } from './status-routes.js';
+import { operatorRoutes } from './operator-routes.js';
 import { usageHistoryRoutes } from './usage-history-routes.js';
 
 export interface AdminDeps {
@@ -46,6 +47,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   const routeDeps = { ...deps, defaultPolicy: deps.defaultPolicy ?? 'all' };
   router.use(adminAuth(token, { badKeys: deps.badKeys, trustProxy: deps.trustProxy, logger: deps.logger }), express.json({ limit: '64kb' }));
   router.use('/keys', keysRoutes(routeDeps));
+  router.use(operatorRoutes({ queue: deps.queue, clock: deps.clock ?? Date.now }));
   router.use('/usage/history', usageHistoryRoutes({ history: deps.history, clock: deps.clock ?? Date.now }));
   router.use(statusRoutes(routeDeps));
   return router;
