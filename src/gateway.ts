@@ -51,7 +51,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics();
-  const backend = await openBackend(config);
+  const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
   const history = openUsageHistory(backend, {
     retentionMs: config.history.retention,
     clock,

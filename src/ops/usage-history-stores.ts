@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
+import type { RedisClient } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { StoreBackend } from '../store/backend.js';
 import { dayMs, minuteMs, minuteOf, PendingCounts, type UsageBucket, type UsageCounters, type UsageHistoryStore, type UsageSubject } from './usage-history.js';
@@ -24,7 +24,7 @@ class RedisUsageHistory implements UsageHistoryStore {
   readonly retentionMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: { retentionMs: number; clock: Clock; onError: (error: unknown) => void },
   ) {

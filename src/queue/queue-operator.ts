@@ -70,14 +70,13 @@ export class QueueOperator {
    * its answer is then ignored (the first end wins).
    */
   async cancel(jobId: string): Promise<AdminJobView> {
-    const { store, signals, payloads, metrics } = this.deps;
+    const { store, metrics } = this.deps;
     const job = await this.job(jobId);
     if (job.status === 'done' || job.status === 'failed') throw new GatewayError('jobFinished', { message: `job "${jobId}" is already ${job.status}` });
     const error = storedError(new GatewayError('jobCancelled'));
     if (!(await store.finish({ job, token: '' }, { status: 'failed', error }))) throw new GatewayError('jobFinished', { message: `job "${jobId}" ended meanwhile` });
+    // Finishing released the job's payload and told its waiters (every store's finish does both).
     metrics.jobsFinished.inc({ key: job.keyId, outcome: 'failed', code: error.code });
-    signals.finished(job.id);
-    if (job.source.kind === 'payload') await payloads.release(job.source.ref).catch(() => {});
     return adminJobView((await store.get(jobId)) ?? job);
   }
 
