@@ -171,4 +171,14 @@ export class RedisKeys {
   laneSubject(subject: string): string {
     return `${this.prefix}{lanes}:subject:${subject}`;
   }
+
+  /** Usage history of one subject (`key:<id>`, `lane:<id>`, `all`) for one UTC day (days since the epoch). */
+  usageHistory(subject: string, day: number): string {
+    return `${this.prefix}{usage}:${subject}:${day}`;
+  }
+
+  /** Hash of what an operator holds: `queue`, `lane:<id>` → epoch ms the hold ends (`inf`: until resumed). */
+  operatorHolds(): string {
+    return `${this.prefix}{ops}:holds`;
+  }
 }

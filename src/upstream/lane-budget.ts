@@ -94,6 +94,16 @@ export class LaneBudget {
     if (!spec) throw new Error(`unknown lane ${laneId}`);
     return spec;
   }
+
+  /** Operator: ends the pauses after an upstream 429 on this lane's address and credential now. */
+  resume(laneId: string): Promise<void> {
+    return this.store.forget(this.spec(laneId), 'pauses');
+  }
+
+  /** Operator: forgets everything of this lane's subjects (every window opens fresh, learned ones too) and any pause. */
+  reset(laneId: string): Promise<void> {
+    return this.store.forget(this.spec(laneId), 'all');
+  }
 }
 
 /** The upstream's last word on each budget, for the admin view. */

@@ -31,6 +31,8 @@ export type ReserveOutcome = { ok: true; opened: string[] } | { ok: false; retry
 export interface LaneStore {
   reserve(spec: LaneSpec): Promise<ReserveOutcome>;
   reconcile(spec: LaneSpec, change: LaneChange): Promise<{ pausedUntil: [number, number] }>;
+  /** Operator: drops the pauses of a lane's subjects, or their whole records. */
+  forget(spec: LaneSpec, what: 'pauses' | 'all'): Promise<void>;
   /** Every subject's record and the time they were read at (Redis TIME, or the clock), in one round trip. */
   read(subjects: readonly string[]): Promise<{ now: number; records: Map<string, SubjectRecord> }>;
 }

@@ -121,6 +121,13 @@ export class MemoryLaneStore implements LaneStore {
     return { pausedUntil: [num(records[0], 'pause'), num(records[1], 'pause')] };
   }
 
+  async forget(spec: LaneSpec, what: 'pauses' | 'all'): Promise<void> {
+    for (const subject of spec.subjects) {
+      if (what === 'all') this.records.delete(subject);
+      else delete this.records.get(subject)?.pause;
+    }
+  }
+
   async read(subjects: readonly string[]): Promise<{ now: number; records: Map<string, SubjectRecord> }> {
     return { now: this.clock(), records: new Map(subjects.map((s) => [s, { ...(this.records.get(s) ?? {}) }])) };
   }

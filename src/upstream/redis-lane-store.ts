@@ -34,6 +34,17 @@ export class RedisLaneStore implements LaneStore {
     return { pausedUntil: [Number(reply[1]), Number(reply[2])] };
   }
 
+  async forget(spec: LaneSpec, what: 'pauses' | 'all'): Promise<void> {
+    const keys = this.subjectKeys(spec);
+    // Both keys share the `{lanes}` slot, so one MULTI drops them together.
+    const multi = this.redis.multi();
+    for (const key of keys) {
+      if (what === 'all') multi.del(key);
+      else multi.hdel(key, 'pause');
+    }
+    await multi.exec();
+  }
+
   /** One pipeline: TIME and every record, so a snapshot costs one round trip whatever the lane count. */
   async read(subjects: readonly string[]): Promise<{ now: number; records: Map<string, SubjectRecord> }> {
     const pipeline = this.redis.pipeline().time();
