@@ -98,6 +98,15 @@ describe('the dashboard in headless Chromium', () => {
     await page.waitForFunction(() => !document.querySelector('[data-lane="lane1"]')?.textContent?.includes('held by operator'));
     expect((await admin(target, 'GET', '/admin/queue')).body.heldLanes).toEqual({});
 
+    // A job waiting behind a held queue can be cancelled from the page.
+    await admin(target, 'POST', '/admin/queue/pause');
+    const queued = await upload(target.url, { authorization: `Client-ID ${target.appKey}`, prefer: 'respond-async' });
+    const jobId = queued.body.data.id as string;
+    await page.locator(`[data-job="${jobId}"] [data-action="cancel-job"]`).click();
+    await page.waitForFunction(() => /^cancel .*: done$/.test(document.querySelector('#action-status')?.textContent ?? ''));
+    expect((await admin(target, 'GET', `/admin/jobs/${jobId}`)).body).toMatchObject({ status: 'failed', error: { code: 1022 } });
+    await admin(target, 'POST', '/admin/queue/resume');
+
     // The corrupt image's bytes went with its failure: the page says so, from the gateway's answer.
     await page.locator('#failures [data-action="retry-job"]').first().click();
     await page.waitForFunction(() => /no longer stored/.test(document.querySelector('#action-status')?.textContent ?? ''));

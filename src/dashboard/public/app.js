@@ -174,6 +174,17 @@ function renderKeys(keys, byKey) {
   $('keys').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'No keys yet.'))]));
 }
 
+function renderWaiting(jobs) {
+  const rows = jobs.map((job) =>
+    el('tr', { 'data-job': job.id },
+      el('td', { class: 'mono' }, job.id.slice(0, 12)),
+      el('td', {}, job.keyId),
+      el('td', { class: 'muted' }, formatDuration(serverNow() - Date.parse(job.createdAt)) + ' waiting'),
+      el('td', {}, controls.cancel(job)),
+    ));
+  $('waiting').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'Nothing waiting.'))]));
+}
+
 function renderIps(ips) {
   const rows = ips.map((entry) => el('tr', {}, el('td', { class: 'mono' }, entry.ip), el('td', {}, windowChips(entry.windows))));
   $('ips').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 2, class: 'muted' }, 'No traffic yet.'))]));
@@ -343,7 +354,11 @@ async function poll() {
     } else if (!response.ok) {
       setStatus('error', `gateway answered ${response.status}; retrying`);
     } else {
-      render(await response.json());
+      const data = await response.json();
+      render(data);
+      // The oldest waiting jobs, to cancel one: read only while something waits.
+      const waiting = data.queue.depth > 0 ? await fetch('/admin/jobs?status=queued&limit=10', { headers, cache: 'no-store' }).then((r) => (r.ok ? r.json() : { jobs: [] })) : { jobs: [] };
+      renderWaiting(waiting.jobs);
       setStatus('live', `live · updated ${new Date().toLocaleTimeString()}`);
     }
   } catch {

@@ -49,6 +49,9 @@ export function createControls({ getToken, refresh, report }) {
         ? button('resume queue', 'resume-queue', () => act('/admin/queue/resume', {}, 'resume queue'))
         : button('pause queue', 'pause-queue', () => act('/admin/queue/pause', {}, 'pause queue'));
     },
+    cancel(job) {
+      return button('cancel', 'cancel-job', () => act(`/admin/jobs/${encodeURIComponent(job.id)}/cancel`, {}, `cancel ${job.id.slice(0, 8)}`));
+    },
     retry(job) {
       return button('retry', 'retry-job', () => act(`/admin/jobs/${encodeURIComponent(job.id)}/retry`, {}, `retry ${job.id.slice(0, 8)}`));
     },
