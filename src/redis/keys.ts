@@ -12,7 +12,8 @@
  * - `{queue}`: the upload queue, job records, and payload metadata (so finishing a job can drop its
  *   payload reference in the same script).
  * - no tag: payload chunks, each its own key, spread over every shard.
- * Lane budgets (`{lanes}`) are named by the lane budget's own methods below.
+ * Lane budgets (`{lanes}`), usage history (`{usage}`) and operator holds (`{ops}`) are named by
+ * their own methods below, each script's keys under one of those tags.
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
