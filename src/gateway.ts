@@ -44,7 +44,7 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(config.log.level);
+  const logger = options.logger ?? createLogger(config.log.level, undefined, { format: config.log.format });
   const metrics = createMetrics();
   const backend = await openBackend(config);
   const keys = await createKeyRegistry(config, backend, { clock });

@@ -131,6 +131,8 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `json` (one JSON line per event, default) or `pretty` (readable lines for a terminal; needs pino-pretty). */
+    format: z.enum(['json', 'pretty']).default('json'),
   }).prefault({}),
 });
 

@@ -15,10 +15,13 @@ export const errorCatalogue = {
   adminUnauthorized: { code: 1016, status: 401, message: 'Admin token required' },
   keyExists: { code: 1017, status: 409, message: 'An API key with this id already exists' },
   keyReadOnly: { code: 1018, status: 409, message: 'Keys from the config file cannot be changed at run time' },
+  originNotAllowed: { code: 1019, status: 403, message: 'This API key does not allow uploads from this origin' },
   overloaded: { code: 1020, status: 503, message: 'Gateway overloaded, try again later' },
   storeUnavailable: { code: 1020, status: 503, message: 'Quota store unavailable, try again later' },
   upstreamFailed: { code: 1021, status: 502, message: 'Upstream failed' },
   upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },
+  /** The gateway could not read back what it stored (a payload gone from the spool or Redis): our fault, never the upstream's. */
+  gatewayStorage: { code: 1022, status: 500, message: 'Gateway storage error: the stored upload could not be read' },
   malformed: { code: 9000, status: 400, message: 'Malformed request' },
   /** Anything unexpected; the details go to the log, never to the client. */
   internal: { code: 9001, status: 500, message: 'Internal error' },

@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, { trustProxy: config.server.trustProxy }));
 
   const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, uploads: deps.queue });
   for (const path of uploadPaths) app.post(path, upload);

@@ -23,7 +23,8 @@ export interface JobStore {
   /** Where a waiting job stands among the active keys, for its position. */
   fairOrder(job: JobRecord): Promise<FairOrder | undefined>;
   counts(): Promise<StoreCounts>;
-  list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]>;
+  /** Up to `limit` jobs of that status and key, newest first. */
+  list(filter: JobListFilter): Promise<JobRecord[]>;
   /**
    * When there is next something to dispatch: at once (0) while a key has jobs waiting, else the
    * earliest delayed job or lease expiry, undefined when nothing is pending. One cheap read, so an
@@ -31,6 +32,12 @@ export interface JobStore {
    */
   nextWorkAt(): Promise<number | undefined>;
   close(): Promise<void>;
+}
+
+export interface JobListFilter {
+  status?: JobRecord['status'];
+  keyId?: string;
+  limit: number;
 }
 
 export interface StoreLimits {
@@ -54,7 +61,8 @@ export interface LeasedJob {
   token: string;
 }
 
-export type JobOutcome = Pick<JobRecord, 'result'> & { status: 'done' } | Pick<JobRecord, 'error'> & { status: 'failed' };
+/** How a job ended, and (when known) the upstream attempts it took in all. */
+export type JobOutcome = (Pick<JobRecord, 'result'> & { status: 'done' } | Pick<JobRecord, 'error'> & { status: 'failed' }) & { attempts?: number };
 
 /** A waiting job's place: its index in its key's list and every active key's head tag, weight and length. */
 export interface FairOrder {

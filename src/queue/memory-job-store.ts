@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { activationTag } from './fair-order.js';
 import type { JobRecord } from './job-record.js';
 import { JobSpool } from './job-spool.js';
-import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 
 /**
  * The embedded store: the same scheduling as the Redis scripts, in one process, with every job
@@ -157,10 +157,11 @@ export class MemoryJobStore implements JobStore {
     return counts;
   }
 
-  async list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]> {
+  async list(filter: JobListFilter): Promise<JobRecord[]> {
     this.sweep();
     return [...this.jobs.values()]
-      .filter((job) => !filter.status || job.status === filter.status)
+      .filter((job) => (!filter.status || job.status === filter.status) && (!filter.keyId || job.keyId === filter.keyId))
+      .sort((a, b) => b.seq - a.seq)
       .slice(0, filter.limit)
       .map((job) => ({ ...job }));
   }

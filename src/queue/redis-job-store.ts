@@ -4,10 +4,12 @@ import type { Clock } from '../clock.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { decodeJob, encodeJob, type JobRecord } from './job-record.js';
-import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 
 /** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
 const finishedListed = 10_000;
+/** Job ids read per round trip while listing. */
+const listPage = 200;
 
 /** The one place the enqueue script's status codes become outcomes. */
 function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & { kind: 'overloaded' } {
@@ -111,7 +113,7 @@ export class RedisJobStore implements JobStore {
         k.queueJob(job.id),
         k.queueWaiting(job.keyId),
       ],
-      [job.id, outcome.status, field, JSON.stringify(value), this.clock(), this.limits.resultTtlMs, finishedListed],
+      [job.id, outcome.status, field, JSON.stringify(value), this.clock(), this.limits.resultTtlMs, finishedListed, outcome.attempts ?? ''],
     );
     return ended === 1;
   }
@@ -171,18 +173,33 @@ export class RedisJobStore implements JobStore {
     return counts;
   }
 
-  async list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]> {
+  /**
+   * Newest first, filtered here (not after a limit): each set is read newest first in pages, and only
+   * jobs of the wanted status and key are kept until `limit` are found.
+   */
+  async list(filter: JobListFilter): Promise<JobRecord[]> {
     const k = this.keys;
     const sets = { queued: 'waiting', active: 'leases', done: 'finished', failed: 'finished' } as const;
     const names = filter.status ? [sets[filter.status]] : (['leases', 'waiting', 'finished'] as const);
-    const ids: string[] = [];
-    for (const name of names) ids.push(...(await this.redis.zrange(k.queueShared(name), 0, filter.limit * 4 - 1)));
-    if (ids.length === 0) return [];
-    const hashes = await this.results(ids.reduce((m, id) => m.hgetall(k.queueJob(id)), this.redis.pipeline()));
-    return hashes
-      .map((hash) => decodeJob(hash as Record<string, string>))
-      .filter((job): job is JobRecord => job !== undefined && (!filter.status || job.status === filter.status))
-      .slice(0, filter.limit);
+    const found: JobRecord[] = [];
+    for (const name of names) {
+      const before = found.length;
+      for (let offset = 0; found.length - before < filter.limit; offset += listPage) {
+        const ids = await this.redis.zrange(k.queueShared(name), offset, offset + listPage - 1, 'REV');
+        const heads = await this.results(ids.reduce((m, id) => m.hmget(k.queueJob(id), 'status', 'keyId'), this.redis.pipeline()));
+        const wanted = ids.filter((_, i) => {
+          const [status, keyId] = heads[i] as [string | null, string | null];
+          return status !== null && (!filter.status || status === filter.status) && (!filter.keyId || keyId === filter.keyId);
+        });
+        const hashes = await this.results(wanted.slice(0, filter.limit - (found.length - before)).reduce((m, id) => m.hgetall(k.queueJob(id)), this.redis.pipeline()));
+        for (const hash of hashes) {
+          const job = decodeJob(hash as Record<string, string>);
+          if (job) found.push(job);
+        }
+        if (ids.length < listPage) break;
+      }
+    }
+    return found.sort((a, b) => b.createdAt - a.createdAt).slice(0, filter.limit);
   }
 
   async nextWorkAt(): Promise<number | undefined> {

@@ -38,6 +38,8 @@ export interface AdminJobView extends JobView {
   keyId: string;
   attempts: number;
   lane?: string;
+  /** The upstream URL the job was accepted for. */
+  upstream?: string;
 }
 
 /** The queue as the upload routes, the admin API and the dashboard see it. */

@@ -83,7 +83,7 @@ class FairUploadQueue implements UploadQueue {
   }
 
   async submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome> {
-    const job = newJobRecord(randomUUID(), request, this.clock());
+    const job = newJobRecord(randomUUID(), request, this.clock(), this.deps.config.upstream.url);
     const payloadRef = request.source.kind === 'payload' ? request.source.ref : undefined;
     const releaseOwnReference = () => (payloadRef ? this.deps.backend.payloads.release(payloadRef).catch(() => {}) : undefined);
     let result;
@@ -102,7 +102,7 @@ class FairUploadQueue implements UploadQueue {
     if (result.kind === 'existing') await releaseOwnReference();
     else this.signals.enqueued();
     const settled = await this.waitFinished(result.job, options.waitMs);
-    if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result };
+    if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result, ...(settled.lane && { lane: settled.lane }) };
     if (settled.status === 'failed') throw jobError(settled);
     const view = await this.describe(settled);
     const eta = view.eta ? Date.parse(view.eta) : undefined;
@@ -151,12 +151,8 @@ class FairUploadQueue implements UploadQueue {
   }
 
   async list(filter: { status?: JobView['status']; keyId?: string; limit?: number } = {}): Promise<AdminJobView[]> {
-    const limit = filter.limit ?? 100;
-    const jobs = await this.store.list({ limit: filter.keyId ? limit * 10 : limit, ...(filter.status ? { status: filter.status } : {}) });
-    return jobs
-      .filter((job) => !filter.keyId || job.keyId === filter.keyId)
-      .slice(0, limit)
-      .map(adminJobView);
+    const jobs = await this.store.list({ limit: filter.limit ?? 100, ...(filter.status && { status: filter.status }), ...(filter.keyId && { keyId: filter.keyId }) });
+    return jobs.map(adminJobView);
   }
 
   async inspect(jobId: string): Promise<AdminJobView | undefined> {

@@ -65,6 +65,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
             accept: 'application/json',
             'content-type': contentType,
             'content-length': String(length),
+            // The accepting request's id, so the upstream's logs can be matched with ours.
+            ...(upload.requestId && { 'x-request-id': upload.requestId }),
           },
           body,
         });

@@ -8,7 +8,7 @@ import { freePort } from './ports.js';
 
 const root = new URL('../../', import.meta.url);
 /** Variables that would override the YAML: the child sees only what the test wrote. */
-const overriding = ['PORT', 'HOST', 'REDIS_URL', 'UPGATE_CONFIG', 'UPGATE_ADMIN_TOKEN', 'UPSTREAM_URL', 'UPSTREAM_CLIENT_ID'];
+const overriding = ['PORT', 'HOST', 'REDIS_URL', 'UPGATE_CONFIG', 'UPGATE_ADMIN_TOKEN', 'UPSTREAM_URL', 'UPSTREAM_CLIENT_ID', 'LOG_LEVEL', 'LOG_FORMAT'];
 const readyTimeoutMs = 30_000;
 const outputKept = 20_000;
 

@@ -6,6 +6,7 @@ import type { PayloadStore } from '../../store/payload-store.js';
 import type { UploadService } from '../../uploads/types.js';
 import { hasKeyOutsideBody } from '../authenticate.js';
 import { readUpload, type ParsedUpload } from '../parse/read-upload.js';
+import { requestIdOf } from '../request-log.js';
 import { renderError, renderQueued, renderSuccess } from '../render/index.js';
 import { formatForPath } from '../response-format.js';
 import { identifyCaller, showQuota, type Caller, type KeyedRouteDeps } from './keyed-request.js';
@@ -52,6 +53,8 @@ export function uploadHandler(deps: UploadRouteDeps) {
         if (!admitted) return;
       }
       const outcome = await submit(caller, upload);
+      res.locals.jobId = outcome.job.id;
+      if (outcome.state === 'done' && outcome.lane) res.locals.lane = outcome.lane;
       if (outcome.state === 'done') renderSuccess(res, format, outcome.image);
       else renderQueued(res, format, outcome.job, outcome.retryAfterSeconds);
       metrics.uploads.inc({ key: caller.key.id, outcome: outcome.state, code: 0 });
@@ -88,6 +91,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
     function submit({ key, bearer }: Caller, upload: ParsedUpload) {
       const waitMs = /\brespond-async\b/i.test(req.get('prefer') ?? '') ? 0 : config.server.maxWait;
       const idempotencyKey = req.get('idempotency-key');
+      const requestId = requestIdOf(res);
       // From here the queue owns the request's payload reference.
       return deps.uploads.submit(
         {
@@ -97,6 +101,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
           ...(bearer && { bearer }),
           ...(idempotencyKey && { idempotencyKey }),
           ...(upload.callbackUrl && { callbackUrl: upload.callbackUrl }),
+          ...(requestId && { requestId }),
         },
         { waitMs },
       );

@@ -11,7 +11,8 @@
     KEYS[7] the job's hash
     KEYS[8] the job's key's waiting list
     ARGV[1] job id, ARGV[2] status (done|failed), ARGV[3] field (result|error), ARGV[4] its JSON,
-    ARGV[5] now (ms), ARGV[6] result TTL (ms), ARGV[7] most finished jobs listed
+    ARGV[5] now (ms), ARGV[6] result TTL (ms), ARGV[7] most finished jobs listed,
+    ARGV[8] upstream attempts in all ('' = keep the job's count)
   Output:
     1 ended now; 0 already ended or unknown
 ]]
@@ -32,6 +33,7 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 
 redis.call('HSET', KEYS[7], 'status', ARGV[2], ARGV[3], ARGV[4], 'finishedAt', ARGV[5])
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[7], 'attempts', ARGV[8]) end
 redis.call('HDEL', KEYS[7], 'leaseToken')
 redis.call('PEXPIRE', KEYS[7], ARGV[6])
 redis.call('HINCRBY', KEYS[1], 'jobs', -1)
