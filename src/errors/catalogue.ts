@@ -10,6 +10,7 @@ export const errorCatalogue = {
   quotaExhausted: { code: 1008, status: 429, message: 'Upload limit reached' },
   tooManyBadKeys: { code: 1008, status: 429, message: 'Too many invalid API keys from this address, try again later' },
   notFound: { code: 1009, status: 404, message: 'Not found' },
+  methodNotAllowed: { code: 1010, status: 405, message: 'Method not allowed: uploads are sent with POST' },
   invalidUrl: { code: 1011, status: 400, message: 'Invalid URL' },
   noKey: { code: 1015, status: 401, message: 'No API key was sent' },
   adminUnauthorized: { code: 1016, status: 401, message: 'Admin token required' },
@@ -18,6 +19,7 @@ export const errorCatalogue = {
   originNotAllowed: { code: 1019, status: 403, message: 'This API key does not allow uploads from this origin' },
   overloaded: { code: 1020, status: 503, message: 'Gateway overloaded, try again later' },
   storeUnavailable: { code: 1020, status: 503, message: 'Quota store unavailable, try again later' },
+  noUpstream: { code: 1020, status: 503, message: 'No upstream configured: this gateway has no lanes to send uploads through' },
   upstreamFailed: { code: 1021, status: 502, message: 'Upstream failed' },
   upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },
   /** The gateway could not read back what it stored (a payload gone from the spool or Redis): our fault, never the upstream's. */

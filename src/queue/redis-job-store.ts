@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { decodeJob, encodeJob, type JobRecord } from './job-record.js';
+import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
 import type { EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 
 /** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
@@ -47,8 +47,8 @@ export class RedisJobStore implements JobStore {
 
   async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
     const k = this.keys;
-    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
-    const useDedupe = this.limits.dedupe && ref !== undefined;
+    const digest = dedupeDigest(job);
+    const useDedupe = this.limits.dedupe && digest !== undefined;
     const [code, id] = await runScript<[number, string?]>(
       this.redis,
       'enqueueJob',
@@ -58,8 +58,8 @@ export class RedisJobStore implements JobStore {
         k.queueShared('waiting'),
         k.queueJob(job.id),
         k.queueWaiting(job.keyId),
-        k.queueIdempotency(job.keyId, job.idempotencyKey ?? ''),
-        k.queueDedupe(job.keyId, ref ?? ''),
+        k.queueIdempotency(job.keyId, idempotencyScope(job) ?? ''),
+        k.queueDedupe(job.keyId, digest ?? ''),
       ],
       [
         job.id,
