@@ -10,6 +10,7 @@ import { createKeyRegistry } from './keys/registry.js';
 import type { KeyRegistry } from './keys/types.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createSharedTotals } from './ops/shared-totals.js';
 import { metricsApp, metricsHandler } from './ops/metrics-route.js';
 import { createCallbackSender } from './queue/callbacks.js';
 import type { UploadQueue } from './queue/types.js';
@@ -53,7 +54,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = await createKeyRegistry(config, backend, { clock });
   const badKeys = createBadKeyGuard(config, backend, { clock });
   const admission = createAdmission(config, backend, { clock, metrics, logger });
-  const upstream = createUpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeout, payloads: backend.payloads, metrics });
+  const totals = createSharedTotals(backend, { metrics, logger });
+  const upstream = createUpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeout, payloads: backend.payloads, metrics, totals });
   const { callbacks: callbackConfig } = config.queue;
   const callbacks = createCallbackSender({ allow: callbackConfig.allow, attempts: callbackConfig.attempts, secret: callbackConfig.secret, logger, metrics });
   const queue = await createUploadQueue({
@@ -68,7 +70,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await queue.start();
 
-  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, logger, clock });
+  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, totals, logger, clock });
   const server = await listen(app, config.server.host, config.server.port, config.server);
   const url = baseUrl(server, config.server.host);
   const metricsServer =

@@ -69,6 +69,16 @@ export const quotaOverrideSchema = z.strictObject({
   perIp: z.array(windowLimitSchema).optional(),
 });
 
+/** `*` or a browser origin exactly as browsers send it: scheme, host and port only, e.g. `https://app.example.com`. */
+export const corsOriginSchema = z.string().refine((value) => {
+  if (value === '*') return true;
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}, 'expected "*" or an origin like "https://app.example.com" (scheme, host and port; no path or trailing slash)');
+
 const staticKeySchema = z.strictObject({
   /** Public id shown in usage and metrics. */
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'ids are 1-64 letters, digits, "_", "." or "-"'),
@@ -77,6 +87,8 @@ const staticKeySchema = z.strictObject({
   quotas: quotaOverrideSchema.optional(),
   /** Share of scarce upstream budget relative to other keys (default 1). */
   weight: weightSchema.default(1),
+  /** Browser origins allowed for this key, replacing `cors.origins` for it. Default: `cors.origins`. */
+  corsOrigins: z.array(corsOriginSchema).optional(),
 });
 
 const laneSchema = z.strictObject({
@@ -179,6 +191,12 @@ const configObject = z.strictObject({
       /** HMAC-SHA256 secret for X-Upgate-Signature. Default: derived per key. */
       secret: z.string().nullable().default(null),
     }).prefault({}),
+  }).prefault({}),
+  cors: z.strictObject({
+    /** Browser origins allowed to call the upload, jobs and credits routes (`*` = any). Default none: CORS off. */
+    origins: z.array(corsOriginSchema).default([]),
+    /** How long a browser may cache a preflight answer. Default 10m. */
+    maxAge: duration.prefault('10m'),
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -91,4 +91,9 @@ export class RedisKeys {
   queueChannel(name: 'enqueued' | 'finished'): string {
     return `${this.prefix}queue-events:${name}`;
   }
+
+  /** Hash of operator-facing totals (uploads by outcome, upstream answers by status), shared by every instance. */
+  sharedTotals(group: 'uploads' | 'upstream'): string {
+    return `${this.prefix}{stats}:totals:${group}`;
+  }
 }

@@ -5,6 +5,7 @@ import type { BadKeyGuard } from '../../keys/bad-key-guard.js';
 import type { KeyRegistry } from '../../keys/types.js';
 import type { Logger } from '../../ops/logger.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { SharedTotals } from '../../ops/shared-totals.js';
 import type { UploadQueue } from '../../queue/types.js';
 import type { Admission } from '../../quota/types.js';
 import { adminAuth } from './auth.js';
@@ -18,6 +19,7 @@ export interface AdminDeps {
   admission: Admission;
   queue: UploadQueue;
   metrics: Metrics;
+  totals: SharedTotals;
   /** The gateway's quota policy, shown for keys without their own. Default `all`. */
   defaultPolicy?: QuotaPolicy;
   /** Wrong tokens count as failed attempts here, as bad API keys do. */

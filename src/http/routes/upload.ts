@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { SharedTotals } from '../../ops/shared-totals.js';
 import type { CallbackSender } from '../../queue/callbacks.js';
 import type { PayloadStore } from '../../store/payload-store.js';
 import type { UploadService } from '../../uploads/types.js';
@@ -16,6 +17,7 @@ export interface UploadRouteDeps extends KeyedRouteDeps {
   uploads: UploadService;
   callbacks: CallbackSender;
   metrics: Metrics;
+  totals: SharedTotals;
 }
 
 /**
@@ -57,12 +59,18 @@ export function uploadHandler(deps: UploadRouteDeps) {
       if (outcome.state === 'done' && outcome.lane) res.locals.lane = outcome.lane;
       if (outcome.state === 'done') renderSuccess(res, format, outcome.image);
       else renderQueued(res, format, outcome.job, outcome.retryAfterSeconds);
-      metrics.uploads.inc({ key: caller.key.id, outcome: outcome.state, code: 0 });
+      count(caller.key.id, outcome.state, 0);
     } catch (error) {
       const code = isGatewayError(error) ? error.code : 0;
       const outcome = isGatewayError(error) && error.status < 500 ? 'rejected' : 'failed';
-      metrics.uploads.inc({ key: caller?.key.id ?? '-', outcome, code });
+      count(caller?.key.id ?? '-', outcome, code);
       throw error;
+    }
+
+    /** Per process for Prometheus, and in the store for the dashboard (every instance's uploads). */
+    function count(keyId: string, outcome: string, code: number): void {
+      metrics.uploads.inc({ key: keyId, outcome, code });
+      deps.totals.add('uploads', outcome);
     }
 
     /** Charges the upload, or answers the refusal: being over a limit is an answer, not an exception. */
@@ -72,7 +80,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
       if (decision.admitted) return true;
       const refusal = new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
       renderError(res, format, refusal);
-      metrics.uploads.inc({ key: key.id, outcome: 'rejected', code: refusal.code });
+      count(key.id, 'rejected', refusal.code);
       return false;
     }
 
