@@ -103,6 +103,15 @@ export const publicPaths = {
       },
     },
   },
+  '/': operation('getHome', 'What is running (version, store, upstream, lanes) and where to go next', {
+    200: {
+      description: 'JSON, or a small HTML page when the client prefers text/html',
+      content: {
+        'application/json': { schema: obj({ name: str, version: str, store: { enum: ['redis', 'embedded'] }, upstream: str, lanes: int, warning: str, links: { type: 'object', additionalProperties: str } }, ['name', 'version', 'store', 'upstream', 'lanes', 'links']) },
+        'text/html': { schema: str },
+      },
+    },
+  }),
   '/healthz': operation('getHealth', 'Liveness', { 200: json(obj({ status: str }, []), 'The process is up') }),
   '/readyz': operation('getReadiness', 'Readiness: store reachable, config loaded', { 200: json(obj({ status: str }, []), 'Ready'), 503: json(obj({ status: str }, []), 'Not ready') }),
   '/metrics': operation('getMetrics', 'Prometheus metrics', { 200: text('text/plain', 'Prometheus text format') }),
