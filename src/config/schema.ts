@@ -183,6 +183,11 @@ const configObject = z.strictObject({
     concurrency: count(1).default(8),
     /** Identical bytes from the same key within resultTtl return the earlier result. Default true. */
     dedupe: z.boolean().default(true),
+    /**
+     * Send jobs accepted for another upstream (queued before upstream.url changed) to the configured
+     * one. Default false: they are held until released (`upgate jobs --release-held`).
+     */
+    recoverToNewUpstream: z.boolean().default(false),
     callbacks: z.strictObject({
       /** Attempts to deliver a callback. Default 5. */
       attempts: count(1).default(5),

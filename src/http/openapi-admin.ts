@@ -66,6 +66,15 @@ export const adminPaths = {
       { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
     ],
   }),
+  '/admin/jobs/release-held': {
+    post: {
+      operationId: 'releaseHeldJobs',
+      tags: ['admin'],
+      summary: 'Send the jobs held because they were accepted for another upstream to the configured one',
+      security,
+      responses: { 200: json(obj({ released: int, upstream: str }), 'How many were released, and where they go'), ...adminErrors },
+    },
+  },
   '/admin/jobs/{id}': adminGet('getAdminJob', 'One job', ref('AdminJob'), { parameters: [idParam('Job id')] }),
   '/admin/overview': adminGet('getOverview', 'Everything the dashboard shows, in one answer', {
     allOf: [

@@ -124,5 +124,8 @@ export const schemas: Record<string, Schema> = {
     },
     ['id', 'windows', 'remaining'],
   ),
-  QueueStats: obj({ depth: int, bytes: int, active: int, oldestAgeMs: int, drainEta: epochMs, byKey: { type: 'object', additionalProperties: int } }, ['depth', 'bytes', 'active', 'oldestAgeMs', 'drainEta', 'byKey']),
+  QueueStats: obj(
+    { depth: int, bytes: int, active: int, held: { type: 'integer', description: 'Waiting jobs held: accepted for another upstream' }, oldestAgeMs: int, drainEta: epochMs, byKey: { type: 'object', additionalProperties: int } },
+    ['depth', 'bytes', 'active', 'held', 'oldestAgeMs', 'drainEta', 'byKey'],
+  ),
 };

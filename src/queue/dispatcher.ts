@@ -126,6 +126,12 @@ export class Dispatcher {
   private async dispatch(leased: LeasedJob, lane: Lane): Promise<void> {
     const { upstream, pool, metrics, logger, clock } = this.deps;
     const { job } = leased;
+    if (job.upstream && job.upstream !== this.deps.config.upstream.url && !this.deps.config.queue.recoverToNewUpstream) {
+      // Accepted for another upstream: not ours to send elsewhere without being told (see reportRecovered).
+      await pool.refund(lane).catch(() => {});
+      if (await this.deps.store.hold(leased)) logger.warn({ ...jobLogFields(job), acceptedFor: job.upstream, upstream: this.deps.config.upstream.url }, 'job held: accepted for another upstream');
+      return;
+    }
     let answer: UpstreamAnswer;
     try {
       answer = await upstream.send(lane, uploadRequestOf(job));

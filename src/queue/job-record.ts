@@ -25,6 +25,8 @@ export interface JobRecord {
   requestId?: string;
   /** The upstream URL the job was accepted for: a job recovered under another upstream is held until released. */
   upstream?: string;
+  /** Set while the job is held: accepted for another upstream than the configured one. */
+  held?: boolean;
   /** Payload bytes (0 for a URL source): counted against queue.maxBytes. */
   size: number;
   status: JobStatus;
@@ -122,6 +124,7 @@ export function adminJobView(job: JobRecord): AdminJobView {
   const view: AdminJobView = { ...jobView(job), keyId: job.keyId, attempts: job.attempts };
   if (job.lane) view.lane = job.lane;
   if (job.upstream) view.upstream = job.upstream;
+  if (job.held) view.held = true;
   return view;
 }
 
@@ -137,6 +140,7 @@ export function encodeJob(job: JobRecord): Record<string, string> {
 
 const jsonFields = new Set(['source', 'fields', 'result', 'error']);
 const numberFields = new Set(['size', 'attempts', 'seq', 'createdAt', 'finishedAt']);
+const booleanFields = new Set(['held']);
 /** Fields the scripts keep for themselves (lease token, last retry reason). */
 const internalFields = new Set(['leaseToken', 'lastError']);
 
@@ -145,7 +149,7 @@ export function decodeJob(hash: Record<string, string>): JobRecord | undefined {
   const job: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(hash)) {
     if (internalFields.has(field)) continue;
-    job[field] = jsonFields.has(field) ? JSON.parse(value) : numberFields.has(field) ? Number(value) : value;
+    job[field] = jsonFields.has(field) ? JSON.parse(value) : numberFields.has(field) ? Number(value) : booleanFields.has(field) ? value === 'true' : value;
   }
   return job as unknown as JobRecord;
 }

@@ -19,6 +19,13 @@ export interface JobStore {
   finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean>;
   /** Puts a leased job back, due at `dueAt` (then at the head of its key's list); false when the lease was lost. */
   requeue(leased: LeasedJob, dueAt: number, countAttempt: boolean): Promise<boolean>;
+  /**
+   * Takes a leased job out of dispatch (it was accepted for another upstream): it stays queued and
+   * counted, but is never leased until `releaseHeld`; false when the lease was lost.
+   */
+  hold(leased: LeasedJob): Promise<boolean>;
+  /** Points every held job at `upstream` and makes it due now; answers how many. */
+  releaseHeld(upstream: string): Promise<number>;
   get(jobId: string): Promise<JobRecord | undefined>;
   /** Where a waiting job stands among the active keys, for its position. */
   fairOrder(job: JobRecord): Promise<FairOrder | undefined>;
@@ -76,6 +83,8 @@ export interface StoreCounts {
   depth: number;
   /** Jobs leased right now. */
   active: number;
+  /** Waiting jobs held because they were accepted for another upstream (counted in depth too). */
+  held: number;
   /** Payload bytes of every job not finished. */
   bytes: number;
   oldestCreatedAt?: number;

@@ -19,6 +19,7 @@ export class MemoryJobStore implements JobStore {
   private readonly weights = new Map<string, number>();
   private readonly leases = new Map<string, { token: string; expiresAt: number }>();
   private readonly delayed = new Map<string, number>();
+  private readonly held = new Set<string>();
   /** `<keyId>\n<scoped Idempotency-Key or dedupe digest>` → job id (see job-record.ts). */
   private readonly idempotency = new Map<string, string>();
   private readonly dedupe = new Map<string, string>();
@@ -44,7 +45,9 @@ export class MemoryJobStore implements JobStore {
       }
       job.status = 'queued';
       store.remember(job);
-      store.push(job, false);
+      // A held job stays held across restarts: only a release (or recoverToNewUpstream) sends it.
+      if (job.held) store.held.add(job.id);
+      else store.push(job, false);
       recovered.push(job);
     }
     return { store, recovered };
@@ -127,6 +130,30 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
+  async hold(leased: LeasedJob): Promise<boolean> {
+    const job = this.jobs.get(leased.job.id);
+    if (!job || this.leases.get(job.id)?.token !== leased.token) return false;
+    this.leases.delete(job.id);
+    this.held.add(job.id);
+    job.status = 'queued';
+    job.held = true;
+    await this.spool.write(job);
+    return true;
+  }
+
+  async releaseHeld(upstream: string): Promise<number> {
+    const now = this.clock();
+    const released = [...this.held].map((id) => this.jobs.get(id)).filter((job): job is JobRecord => job !== undefined);
+    for (const job of released) {
+      this.held.delete(job.id);
+      delete job.held;
+      job.upstream = upstream;
+      this.delayed.set(job.id, now);
+      await this.spool.write(job);
+    }
+    return released.length;
+  }
+
   async get(jobId: string): Promise<JobRecord | undefined> {
     this.sweep();
     const job = this.jobs.get(jobId);
@@ -152,7 +179,7 @@ export class MemoryJobStore implements JobStore {
       depth++;
       oldestCreatedAt = Math.min(oldestCreatedAt ?? job.createdAt, job.createdAt);
     }
-    const counts: StoreCounts = { depth, active: this.leases.size, bytes, byKey };
+    const counts: StoreCounts = { depth, active: this.leases.size, held: this.held.size, bytes, byKey };
     if (oldestCreatedAt !== undefined) counts.oldestCreatedAt = oldestCreatedAt;
     return counts;
   }
@@ -219,6 +246,7 @@ export class MemoryJobStore implements JobStore {
   /** Takes a job out of every waiting structure (it may be leased, delayed or back in its list). */
   private unlink(job: JobRecord): void {
     this.leases.delete(job.id);
+    this.held.delete(job.id);
     this.delayed.delete(job.id);
     const list = this.waiting.get(job.keyId);
     const index = list?.indexOf(job.id) ?? -1;

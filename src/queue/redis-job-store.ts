@@ -129,6 +129,23 @@ export class RedisJobStore implements JobStore {
     return done === 1;
   }
 
+  async hold(leased: LeasedJob): Promise<boolean> {
+    const k = this.keys;
+    const held = await runScript<number>(this.redis, 'holdJob', [k.queueShared('leases'), k.queueShared('held'), k.queueShared('waiting'), k.queueJob(leased.job.id)], [leased.job.id, leased.token]);
+    return held === 1;
+  }
+
+  /** Held jobs are not leased by anyone, so each moves back in one transaction of its own (every key in the {queue} slot). */
+  async releaseHeld(upstream: string): Promise<number> {
+    const k = this.keys;
+    const ids = await this.redis.zrange(k.queueShared('held'), 0, -1);
+    const now = this.clock();
+    for (const id of ids) {
+      await this.redis.multi().hset(k.queueJob(id), 'upstream', upstream).hdel(k.queueJob(id), 'held').zadd(k.queueShared('delayed'), now, id).zrem(k.queueShared('held'), id).exec();
+    }
+    return ids.length;
+  }
+
   async get(jobId: string): Promise<JobRecord | undefined> {
     return decodeJob(await this.redis.hgetall(this.keys.queueJob(jobId)));
   }
@@ -156,18 +173,19 @@ export class RedisJobStore implements JobStore {
 
   async counts(): Promise<StoreCounts> {
     const k = this.keys;
-    const [depth, active, oldest, state] = await this.results(
+    const [depth, active, held, oldest, state] = await this.results(
       this.redis
         .pipeline()
         .zcard(k.queueShared('waiting'))
         .zcard(k.queueShared('leases'))
+        .zcard(k.queueShared('held'))
         .zrange(k.queueShared('waiting'), 0, 0, 'WITHSCORES')
         .hgetall(k.queueShared('state')),
     );
     const hash = state as Record<string, string>;
     const byKey: Record<string, number> = {};
     for (const [field, value] of Object.entries(hash)) if (field.startsWith('n:')) byKey[field.slice(2)] = Number(value);
-    const counts: StoreCounts = { depth: depth as number, active: active as number, bytes: Number(hash.bytes ?? 0), byKey };
+    const counts: StoreCounts = { depth: depth as number, active: active as number, held: held as number, bytes: Number(hash.bytes ?? 0), byKey };
     const first = oldest as string[];
     if (first.length === 2) counts.oldestCreatedAt = Number(first[1]);
     return counts;

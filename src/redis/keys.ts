@@ -83,7 +83,7 @@ export class RedisKeys {
   }
 
   /** Queue-wide keys: counters/tags hash, active-keys ZSET, leases, delayed, waiting and finished ZSETs. */
-  queueShared(name: 'state' | 'active' | 'leases' | 'delayed' | 'waiting' | 'finished'): string {
+  queueShared(name: 'state' | 'active' | 'leases' | 'delayed' | 'waiting' | 'finished' | 'held'): string {
     return `${this.queueBase()}${name}`;
   }
 

@@ -53,6 +53,12 @@ export class GatewayProcess {
     return this.tail;
   }
 
+  /** Replaces the config file (same host and port), for the next restart. */
+  async rewriteConfig(config: ConfigInput): Promise<void> {
+    const { port } = new URL(this.url);
+    await writeFile(this.configPath, stringify({ ...config, server: { ...config.server, host: '127.0.0.1', port: Number(port) } }));
+  }
+
   /** Starts the process again on the same config (it must have been stopped). */
   async restart(): Promise<void> {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) throw new Error('gateway process is still running');

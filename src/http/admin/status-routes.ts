@@ -38,6 +38,11 @@ export function statusRoutes(deps: StatusDeps): Router {
     res.json({ stats, jobs });
   });
 
+  // Jobs accepted for another upstream wait until an operator says they may go to this one.
+  router.post('/jobs/release-held', async (_req, res) => {
+    res.json(await queue.releaseHeld());
+  });
+
   router.get('/jobs/:id', async (req, res) => {
     const job = await queue.inspect(req.params.id);
     if (!job) throw new GatewayError('notFound', { message: `no job "${req.params.id}"` });
