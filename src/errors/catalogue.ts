@@ -19,6 +19,8 @@ export const errorCatalogue = {
   originNotAllowed: { code: 1019, status: 403, message: 'This API key does not allow uploads from this origin' },
   overloaded: { code: 1020, status: 503, message: 'Gateway overloaded, try again later' },
   storeUnavailable: { code: 1020, status: 503, message: 'Quota store unavailable, try again later' },
+  /** Redis answered, but not as the deployment the gateway was configured for (named in the log and /readyz). */
+  storeMisconfigured: { code: 1020, status: 503, message: 'Gateway store misconfigured, try again later' },
   noUpstream: { code: 1020, status: 503, message: 'No upstream configured: this gateway has no lanes to send uploads through' },
   upstreamFailed: { code: 1021, status: 502, message: 'Upstream failed' },
   upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },
