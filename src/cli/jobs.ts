@@ -22,7 +22,8 @@ function describeStats(stats: QueueStats, now: number): string {
   // drainEta arrives as null (JSON for Infinity) while no lane can send at all.
   const eta = !stats.depth ? '' : Number.isFinite(stats.drainEta) ? `, drained in ${humanDuration(stats.drainEta - now)}` : ', stalled (no lane can send)';
   const oldest = stats.depth ? `, oldest ${humanDuration(stats.oldestAgeMs)}` : '';
-  return `queue: ${stats.depth} waiting (${stats.bytes} bytes), ${stats.active} active${oldest}${eta}`;
+  const held = stats.held ? `, ${stats.held} held (accepted for another upstream: --release-held sends them)` : '';
+  return `queue: ${stats.depth} waiting (${stats.bytes} bytes), ${stats.active} active${held}${oldest}${eta}`;
 }
 
 function printJob(job: AdminJobView): void {
