@@ -133,8 +133,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async hold(leased: LeasedJob): Promise<boolean> {
-    const k = this.keys;
-    const held = await runScript<number>(this.redis, 'holdJob', [k.queueShared('leases'), k.queueShared('held'), k.queueShared('waiting'), k.queueJob(leased.job.id)], [leased.job.id, leased.token]);
+    const held = await runScript<number>(this.redis, 'holdJob', this.keys.holdKeys(leased.job.id), [leased.job.id, leased.token]);
     return held === 1;
   }
 

@@ -153,6 +153,11 @@ export class RedisKeys {
     return [this.queueShared('leases'), this.queueShared('delayed'), this.queueShared('waiting'), this.queueJob(jobId)];
   }
 
+  /** Keys of holding a job accepted for another upstream: leases, held, waiting, the job. */
+  holdKeys(jobId: string): string[] {
+    return [this.queueShared('leases'), this.queueShared('held'), this.queueShared('waiting'), this.queueJob(jobId)];
+  }
+
   /** Keys of settling an enqueue whose reply was lost: the job, and its refusal mark. */
   refuseKeys(jobId: string): string[] {
     return [this.queueJob(jobId), this.queueRefused(jobId)];

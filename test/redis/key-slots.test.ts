@@ -15,6 +15,7 @@ const scriptKeys: Record<string, string[]> = {
   dequeueJob: keys.dequeueKeys(),
   finishJob: keys.finishKeys({ id: 'job-1', keyId: 'app', ref: sha }),
   requeueJob: keys.requeueKeys('job-1'),
+  holdJob: keys.holdKeys('job-1'),
   refuseJob: keys.refuseKeys('job-1'),
   commitPayload: keys.payloadKeys(sha),
   releasePayload: keys.payloadKeys(sha),
