@@ -12,6 +12,8 @@ import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createSharedTotals } from './ops/shared-totals.js';
 import { metricsApp, metricsHandler } from './ops/metrics-route.js';
+import { recordHistoryFromMetrics } from './ops/usage-history.js';
+import { openUsageHistory } from './ops/usage-history-stores.js';
 import { createCallbackSender } from './queue/callbacks.js';
 import type { UploadQueue } from './queue/types.js';
 import { createUploadQueue } from './queue/upload-queue.js';
@@ -51,6 +53,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.log.level, undefined, { format: config.log.format });
   const metrics = createMetrics();
   const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
+  const history = openUsageHistory(backend, {
+    retentionMs: config.history.retention,
+    clock,
+    onError: (error) => {
+      metrics.storeErrors.inc({ operation: 'history' });
+      logger.warn({ err: error }, 'could not write usage history; kept to retry');
+    },
+  });
+  recordHistoryFromMetrics(metrics, history);
   const keys = await createKeyRegistry(config, backend, { clock });
   const badKeys = createBadKeyGuard(config, backend, { clock });
   const admission = createAdmission(config, backend, { clock, metrics, logger });
@@ -70,7 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await queue.start();
 
-  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, totals, logger, clock });
+  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, totals, logger, clock, history });
   const server = await listen(app, config.server.host, config.server.port, config.server);
   const url = baseUrl(server, config.server.host);
   const metricsServer =
@@ -98,6 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await upstream.close();
       await keys.close();
       await admission.close();
+      await history.close();
       await backend.close();
     })());
 

@@ -24,8 +24,10 @@ export const errorCatalogue = {
   noUpstream: { code: 1020, status: 503, message: 'No upstream configured: this gateway has no lanes to send uploads through' },
   upstreamFailed: { code: 1021, status: 502, message: 'Upstream failed' },
   upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },
+  jobCancelled: { code: 1022, status: 410, message: 'Cancelled by an operator' },
+  jobFinished: { code: 1023, status: 409, message: 'The job is not in a state that allows this' },
   /** The gateway could not read back what it stored (a payload gone from the spool or Redis): our fault, never the upstream's. */
-  gatewayStorage: { code: 1022, status: 500, message: 'Gateway storage error: the stored upload could not be read' },
+  gatewayStorage: { code: 1024, status: 500, message: 'Gateway storage error: the stored upload could not be read' },
   malformed: { code: 9000, status: 400, message: 'Malformed request' },
   /** Anything unexpected; the details go to the log, never to the client. */
   internal: { code: 9001, status: 500, message: 'Internal error' },

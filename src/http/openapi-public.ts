@@ -62,7 +62,7 @@ function uploadOperation(path: string) {
         413: v3Error('Image larger than the cap (1002)'),
         415: v3Error('Not an accepted image or video type (1003)'),
         429: v3Error('Quota exhausted (1008)', 'Retry-After'),
-        500: v3Error('The gateway could not read back what it stored (1022)'),
+        500: v3Error('The gateway could not read back what it stored (1024)'),
         502: v3Error('Upstream failed after retries (1021)'),
         503: v3Error('Gateway overloaded or store unavailable (1020)', 'Retry-After'),
         504: v3Error('Upstream timed out after retries (1021)'),

@@ -1,4 +1,5 @@
 import { adminPaths } from './openapi-admin.js';
+import { operatorPaths } from './openapi-operator.js';
 import { publicPaths } from './openapi-public.js';
 import { headers, schemas } from './openapi-schemas.js';
 
@@ -34,5 +35,5 @@ export const openApiDocument = {
     headers,
     schemas,
   },
-  paths: { ...publicPaths, ...adminPaths },
+  paths: { ...publicPaths, ...adminPaths, ...operatorPaths },
 } as const;

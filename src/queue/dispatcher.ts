@@ -4,7 +4,7 @@ import { errorCatalogue, GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PayloadStore } from '../store/payload-store.js';
-import type { LanePool } from '../upstream/lane-pool.js';
+import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
 import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
 import { jobLogFields, storedError, uploadRequestOf } from './job-record.js';
@@ -87,15 +87,15 @@ export class Dispatcher {
           continue;
         }
         const leased = await store.dequeue(grant.lane.id).catch(async (error: unknown) => {
-          await pool.refund(grant.lane);
+          await pool.refund(grant);
           throw error;
         });
         if (!leased) {
           // Another instance took it first.
-          await pool.refund(grant.lane);
+          await pool.refund(grant);
           continue;
         }
-        const done = this.dispatch(leased, grant.lane).finally(() => {
+        const done = this.dispatch(leased, grant).finally(() => {
           this.inFlight.delete(leased.job.id);
           this.poke();
         });
@@ -123,13 +123,14 @@ export class Dispatcher {
     });
   }
 
-  private async dispatch(leased: LeasedJob, lane: Lane): Promise<void> {
-    const { upstream, pool, metrics, logger, clock } = this.deps;
+  private async dispatch(leased: LeasedJob, grant: LaneReservation): Promise<void> {
+    const { upstream, pool, metrics, logger, clock, config } = this.deps;
     const { job } = leased;
-    if (job.upstream && job.upstream !== this.deps.config.upstream.url && !this.deps.config.queue.recoverToNewUpstream) {
+    const { lane } = grant;
+    if (job.upstream && job.upstream !== config.upstream.url && !config.queue.recoverToNewUpstream) {
       // Accepted for another upstream: not ours to send elsewhere without being told (see reportRecovered).
-      await pool.refund(lane).catch(() => {});
-      if (await this.deps.store.hold(leased)) logger.warn({ ...jobLogFields(job), acceptedFor: job.upstream, upstream: this.deps.config.upstream.url }, 'job held: accepted for another upstream');
+      await pool.refund(grant).catch(() => {});
+      if (await this.deps.store.hold(leased)) logger.warn({ ...jobLogFields(job), acceptedFor: job.upstream, upstream: config.upstream.url }, 'job held: accepted for another upstream');
       return;
     }
     let answer: UpstreamAnswer;
@@ -138,18 +139,20 @@ export class Dispatcher {
     } catch (error) {
       // The client throws only for failures on our side (the payload unreadable…) before anything
       // reached the upstream: the budget goes back, and the job is never blamed on the upstream.
-      await pool.refund(lane).catch(() => {});
+      await pool.refund(grant).catch(() => {});
       await this.settleStorageFault(leased, lane, error);
       return;
     }
     metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
     // The budget learns from the answer while the job is settled: the client need not wait for both.
-    const reconciled = pool.reconcile(lane, answer.limits).catch((error: unknown) => {
+    // After a 429 this gives the upload back and pauses the subject the answer concerns, in the same step.
+    const reconciled = pool.reconcile(grant, answer).catch((error: unknown) => {
       metrics.storeErrors.inc({ operation: 'reconcile' });
       logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
+      return {} as { pausedUntil?: number };
     });
     try {
-      await this.settle(leased, lane, answer);
+      await this.settle(leased, lane, answer, reconciled);
     } catch (error) {
       // The lease expires and the job is dispatched again: at-least-once.
       metrics.storeErrors.inc({ operation: 'settle' });
@@ -158,8 +161,8 @@ export class Dispatcher {
     await reconciled;
   }
 
-  private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer): Promise<void> {
-    const { store, pool, config, logger, clock } = this.deps;
+  private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer, reconciled: Promise<{ pausedUntil?: number }>): Promise<void> {
+    const { store, config, logger, clock } = this.deps;
     const { job } = leased;
     const attempts = job.attempts + 1;
     const line = { ...jobLogFields(job), lane: lane.id, outcome: answer.kind, attempts };
@@ -173,8 +176,8 @@ export class Dispatcher {
         return this.end(leased, { status: 'failed', error: storedError(error), attempts });
       }
       case 'rate-limited': {
-        const until = await pool.pause(lane, answer.limits.retryAt ?? answer.limits.address?.resetAt);
-        logger.warn({ ...line, attempts: job.attempts, until: new Date(until).toISOString() }, 'upstream answered 429; lane paused');
+        const { pausedUntil } = await reconciled;
+        logger.warn({ ...line, attempts: job.attempts, until: pausedUntil && new Date(pausedUntil).toISOString(), message: answer.message }, 'upstream answered 429; lane paused');
         await store.requeue(leased, clock(), false);
         return;
       }
@@ -194,7 +197,7 @@ export class Dispatcher {
   /**
    * The gateway could not read the job's own bytes back. Gone from the store, it can never succeed:
    * it fails at once; otherwise (a store hiccup) it is retried like a network failure. Either way the
-   * client sees 1022 with a plain message: the cause, which may name local paths, goes to the log only.
+   * client sees 1024 with a plain message: the cause, which may name local paths, goes to the log only.
    */
   private async settleStorageFault(leased: LeasedJob, lane: Lane, cause: unknown): Promise<void> {
     const { store, payloads, config, logger, metrics, clock } = this.deps;

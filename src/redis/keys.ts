@@ -76,11 +76,6 @@ export class RedisKeys {
     return `${this.prefix}rl:${name}`;
   }
 
-  /** Epoch ms before which a fresh window of one lane subject (`address:…`/`client:…`) may not open. */
-  laneNotBefore(subject: string, windowMs: number): string {
-    return `${this.prefix}lane-not-before:${subject}:${windowMs}`;
-  }
-
   /**
    * Base of every upload-queue key. The `{queue}` hash tag keeps them in one Cluster slot, so the
    * queue scripts may build job and per-key list names from it (they are only known inside a script).
@@ -176,5 +171,24 @@ export class RedisKeys {
   /** Hash of operator-facing totals (uploads by outcome, upstream answers by status), shared by every instance. */
   sharedTotals(group: 'uploads' | 'upstream'): string {
     return `${this.prefix}{stats}:totals:${group}`;
+  }
+
+  /**
+   * Budget record of one lane subject (`address:…`/`client:…`): every window, pause and hold of it in
+   * one hash. The `{lanes}` hash tag keeps a lane's address and credential in one Cluster slot, so one
+   * script reserves both.
+   */
+  laneSubject(subject: string): string {
+    return `${this.prefix}{lanes}:subject:${subject}`;
+  }
+
+  /** Usage history of one subject (`key:<id>`, `lane:<id>`, `all`) for one UTC day (days since the epoch). */
+  usageHistory(subject: string, day: number): string {
+    return `${this.prefix}{usage}:${subject}:${day}`;
+  }
+
+  /** Hash of what an operator holds: `queue`, `lane:<id>` → epoch ms the hold ends (`inf`: until resumed). */
+  operatorHolds(): string {
+    return `${this.prefix}{ops}:holds`;
   }
 }

@@ -6,6 +6,7 @@ import type { PayloadStore } from '../store/payload-store.js';
 import type { UploadRequest } from '../uploads/types.js';
 import { classifyAnswer } from './classify-answer.js';
 import { multipartBody, type MultipartFile } from './multipart-body.js';
+import { ResetSemantics } from './rate-limit-headers.js';
 import type { Lane, UpstreamAnswer, UpstreamClient } from './types.js';
 
 export interface UpstreamClientOptions {
@@ -35,6 +36,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const endpoint = `${options.url.replace(/\/+$/, '')}/3/image`;
   const clock = options.clock ?? systemClock;
   const agents = new Map<string, Agent>();
+  // What each lane's reset headers mean (countdown or window length), learned from its answers.
+  const semantics = new ResetSemantics();
 
   function agentFor(lane: Lane): Agent {
     const key = `${lane.id}\n${lane.localAddress ?? ''}`;
@@ -52,14 +55,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return agent;
   }
 
-  function count(lane: Lane, status: number): void {
+  function count(lane: Lane, status: number, startedAt: number): void {
     options.metrics?.upstreamResponses.inc({ lane: lane.id, status: String(status) });
     options.totals?.add('upstream', String(status));
+    options.metrics?.upstreamLatency.observe({ lane: lane.id }, (performance.now() - startedAt) / 1000);
   }
 
   return {
     async send(lane: Lane, upload: UploadRequest): Promise<UpstreamAnswer> {
       const { contentType, length, body } = uploadBody(upload, options.payloads);
+      const startedAt = performance.now();
       try {
         const response = await request(endpoint, {
           method: 'POST',
@@ -75,13 +80,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           body,
         });
         const text = await response.body.text();
-        count(lane, response.statusCode);
-        return classifyAnswer(response.statusCode, response.headers, text, clock());
+        count(lane, response.statusCode, startedAt);
+        return classifyAnswer(response.statusCode, response.headers, text, clock(), semantics, lane.id);
       } catch (error) {
         const failure = networkFailure(error);
         // Anything else (a payload missing from the store…) is the gateway's own fault, not the upstream's.
         if (!failure) throw error;
-        count(lane, 0);
+        count(lane, 0, startedAt);
         return { kind: 'retryable', ...failure, limits: {} };
       }
     },

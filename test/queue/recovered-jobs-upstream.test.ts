@@ -77,17 +77,17 @@ describe('jobs recovered from the spool by a restarted gateway process', () => {
     expect((await second.stats()).uploads).toBe(1);
   });
 
-  it('fails a job whose stored bytes are gone with 1022, naming no path and not the upstream', async () => {
+  it('fails a job whose stored bytes are gone with 1024, naming no path and not the upstream', async () => {
     const id = await leaveQueuedJob('missing');
     for (const file of await readdir(join(dir, 'missing', 'payloads'))) await rm(join(dir, 'missing', 'payloads', file));
     await gateway!.restart();
 
     await vi.waitFor(async () => expect((await job(id)).status).toBe('failed'), { timeout: 10_000, interval: 100 });
     const failed = await job(id);
-    expect(failed.error).toEqual({ code: 1022, status: 500, message: 'Gateway storage error: the stored upload is missing' });
+    expect(failed.error).toEqual({ code: 1024, status: 500, message: 'Gateway storage error: the stored upload is missing' });
     expect(JSON.stringify(failed)).not.toContain(dir);
     const polled = await fetch(`${gateway!.url}/3/jobs/${id}`, { headers: { 'x-api-key': key } }).then((r) => r.json());
     expect(JSON.stringify(polled)).not.toMatch(/upstream|\/tmp\//i);
-    expect(polled.data).toMatchObject({ status: 'failed', error: { code: 1022 } });
+    expect(polled.data).toMatchObject({ status: 'failed', error: { code: 1024 } });
   });
 });
