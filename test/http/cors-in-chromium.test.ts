@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/ports.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
@@ -79,6 +79,9 @@ describe('uploads from a web page on another origin (headless Chromium)', () => 
   it('reads Location and Retry-After of a queued answer', async () => {
     const answer = await uploadFromPage({ base: gateway.url, key: openKey, prefer: 'respond-async' });
     expect(answer).toMatchObject({ status: 202, headers: { location: expect.stringMatching(/^\/3\/jobs\//), retryAfter: expect.stringMatching(/^\d+$/) } });
+    // Sent upstream soon after: wait, so the next tests count only their own uploads.
+    const location = (answer as { headers: { location: string } }).headers.location;
+    await vi.waitFor(async () => expect((await fetch(`${gateway.url}${location}`, { headers: { 'x-api-key': openKey } }).then((r) => r.json())).job.status).toBe('done'), { timeout: 10_000, interval: 100 });
   });
 
   it("refuses a key whose own origins do not include the page's, charging nothing (403/1019, readable)", async () => {
