@@ -8,6 +8,7 @@
     KEYS[2] held ZSET (job id -> createdAt)
     KEYS[3] waiting jobs ZSET
     KEYS[4] the job's hash
+    KEYS[5] the lease's token entry (removed: the lease ends here)
     ARGV[1] job id, ARGV[2] lease token
   Output:
     1 held; 0 the lease was lost (expired and taken again, or the job ended)
@@ -19,4 +20,5 @@ redis.call('ZADD', KEYS[2], createdAt, ARGV[1])
 redis.call('ZADD', KEYS[3], createdAt, ARGV[1])
 redis.call('HSET', KEYS[4], 'status', 'queued', 'held', 'true')
 redis.call('HDEL', KEYS[4], 'leaseToken')
+redis.call('DEL', KEYS[5])
 return 1
