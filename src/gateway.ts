@@ -16,6 +16,7 @@ import { createUploadQueue } from './queue/upload-queue.js';
 import { createAdmission } from './quota/admission.js';
 import type { Admission } from './quota/types.js';
 import { openBackend } from './store/backend.js';
+import { HeldPayloadStore } from './store/held-payload-store.js';
 import { createUpstreamClient } from './upstream/client.js';
 
 export interface GatewayOptions {
@@ -47,6 +48,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics();
   const backend = await openBackend(config);
+  const held = await HeldPayloadStore.open();
   const keys = await createKeyRegistry(config, backend, { clock });
   const badKeys = createBadKeyGuard(config, backend, { clock });
   const admission = createAdmission(config, backend, { clock, metrics, logger });
@@ -62,10 +64,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     clock,
     callbacks,
+    held,
   });
   await queue.start();
 
-  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, logger, clock });
+  const app = createApp({ config, backend, held, registry: keys, badKeys, admission, queue, callbacks, metrics, logger, clock });
   const server = app.listen(config.server.port, config.server.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -89,6 +92,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await upstream.close();
       await keys.close();
       await backend.close();
+      await held.close();
     })());
 
   return { url, app, server, config, metrics, keys, admission, queue, logger, close };

@@ -9,6 +9,7 @@ import type { CallbackSender } from '../queue/callbacks.js';
 import type { UploadQueue } from '../queue/types.js';
 import type { Admission } from '../quota/types.js';
 import type { StoreBackend } from '../store/backend.js';
+import type { PayloadStore } from '../store/payload-store.js';
 import { dashboardRouter } from '../dashboard/router.js';
 import { createAdminRouter } from './admin/router.js';
 import { errorMiddleware, notFoundHandler } from './error-middleware.js';
@@ -23,6 +24,8 @@ import { uploadHandler } from './routes/upload.js';
 export interface AppDeps {
   config: Config;
   backend: StoreBackend;
+  /** Buffers of the uploads this process may forward straight (see the upload route). */
+  held: PayloadStore;
   registry: KeyRegistry;
   badKeys: BadKeyGuard;
   admission: Admission;
@@ -41,7 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.use(requestLog(deps.logger));
 
-  const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, uploads: deps.queue });
+  const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, held: deps.held, uploads: deps.queue });
   for (const path of uploadPaths) app.post(path, upload);
   app.get(['/3/credits', '/3/credits.json'], creditsHandler(deps));
   app.get('/3/jobs/:id', jobHandler({ ...deps, uploads: deps.queue }));

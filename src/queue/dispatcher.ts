@@ -1,13 +1,12 @@
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
-import { GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { LanePool } from '../upstream/lane-pool.js';
-import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
+import type { Lane, UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
-import { storedError, uploadRequestOf } from './job-record.js';
+import { forward, type Forwarded, type ForwardVerdict } from './forward.js';
 import type { JobOutcome, JobStore, LeasedJob } from './job-store.js';
 import type { QueueSignals } from './queue-signals.js';
 
@@ -124,56 +123,28 @@ export class Dispatcher {
   }
 
   private async dispatch(leased: LeasedJob, lane: Lane): Promise<void> {
-    const { upstream, pool, metrics, logger, clock } = this.deps;
-    const { job } = leased;
-    let answer: UpstreamAnswer;
+    const { metrics, logger } = this.deps;
+    let forwarded: Forwarded | undefined;
     try {
-      answer = await upstream.send(lane, uploadRequestOf(job));
-    } catch (error) {
-      // The client throws only for failures on our side (e.g. the payload unreadable) before anything
-      // reached the upstream: give the budget back, and retry like any other transient failure.
-      await pool.refund(lane).catch(() => {});
-      answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
-    }
-    metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
-    // The budget learns from the answer while the job is settled: the client need not wait for both.
-    const reconciled = pool.reconcile(lane, answer.limits).catch((error: unknown) => {
-      metrics.storeErrors.inc({ operation: 'reconcile' });
-      logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
-    });
-    try {
-      await this.settle(leased, lane, answer);
+      forwarded = await forward(this.deps, lane, leased.job);
+      await this.settle(leased, forwarded.verdict);
     } catch (error) {
       // The lease expires and the job is dispatched again: at-least-once.
       metrics.storeErrors.inc({ operation: 'settle' });
-      logger.error({ err: error, job: job.id }, 'could not record an upstream answer');
+      logger.error({ err: error, job: leased.job.id }, 'could not record an upstream answer');
     }
-    await reconciled;
+    await forwarded?.reconciled;
   }
 
-  private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer): Promise<void> {
-    const { store, pool, config, logger, clock } = this.deps;
-    const { job } = leased;
-    switch (answer.kind) {
-      case 'ok':
-        return this.end(leased, { status: 'done', result: answer.image });
-      case 'rejected':
-        return this.end(leased, { status: 'failed', error: storedError(new GatewayError('upstreamFailed', { message: answer.message })) });
-      case 'rate-limited': {
-        const until = await pool.pause(lane, answer.limits.retryAt ?? answer.limits.address?.resetAt);
-        logger.warn({ lane: lane.id, until: new Date(until).toISOString(), job: job.id }, 'upstream answered 429; lane paused');
-        await store.requeue(leased, clock(), false);
+  private async settle(leased: LeasedJob, verdict: ForwardVerdict): Promise<void> {
+    switch (verdict.kind) {
+      case 'done':
+        return this.end(leased, { status: 'done', result: verdict.image });
+      case 'failed':
+        return this.end(leased, { status: 'failed', error: verdict.error });
+      case 'again':
+        await this.deps.store.requeue(leased, verdict.dueAt, verdict.countAttempt);
         return;
-      }
-      case 'retryable': {
-        const attempts = job.attempts + 1;
-        if (attempts >= config.upstream.attempts) {
-          const error = new GatewayError(answer.timeout ? 'upstreamTimeout' : 'upstreamFailed', { message: `${answer.timeout ? 'Upstream timed out' : 'Upstream failed'} after ${attempts} attempts: ${answer.message}` });
-          return this.end(leased, { status: 'failed', error: storedError(error) });
-        }
-        await store.requeue(leased, clock() + backoffMs(config.upstream.retryBackoff, attempts), true);
-        return;
-      }
     }
   }
 
@@ -189,10 +160,4 @@ export class Dispatcher {
       callbacks.send(job.callbackUrl, body, job.keyId);
     }
   }
-}
-
-/** Doubling backoff with "equal jitter": half fixed, half random, so retries of many jobs spread out. */
-export function backoffMs(firstMs: number, attempt: number): number {
-  const base = firstMs * 2 ** (attempt - 1);
-  return base / 2 + Math.random() * (base / 2);
 }

@@ -29,6 +29,8 @@ export interface JobRecord {
   seq: number;
   createdAt: number;
   lane?: string;
+  /** Set while the cut-through forwards it from the request (its bytes in one process only, not queued). */
+  direct?: boolean;
   result?: UpstreamImage;
   error?: StoredError;
   finishedAt?: number;
@@ -94,6 +96,7 @@ export function encodeJob(job: JobRecord): Record<string, string> {
 
 const jsonFields = new Set(['source', 'fields', 'result', 'error']);
 const numberFields = new Set(['size', 'attempts', 'seq', 'createdAt', 'finishedAt']);
+const booleanFields = new Set(['direct']);
 /** Fields the scripts keep for themselves (lease token, last retry reason). */
 const internalFields = new Set(['leaseToken', 'lastError']);
 
@@ -102,7 +105,7 @@ export function decodeJob(hash: Record<string, string>): JobRecord | undefined {
   const job: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(hash)) {
     if (internalFields.has(field)) continue;
-    job[field] = jsonFields.has(field) ? JSON.parse(value) : numberFields.has(field) ? Number(value) : value;
+    job[field] = jsonFields.has(field) ? JSON.parse(value) : numberFields.has(field) ? Number(value) : booleanFields.has(field) ? value === 'true' : value;
   }
   return job as unknown as JobRecord;
 }

@@ -13,6 +13,14 @@ import type { JobRecord } from './job-record.js';
 export interface JobStore {
   /** Backpressure, Idempotency-Key and dedupe checks and the push, in one atomic step. */
   enqueue(job: JobRecord, weight: number): Promise<EnqueueResult>;
+  /**
+   * For the cut-through: Idempotency-Key and dedupe checks, then whether any job waits, then the job
+   * recorded as active and direct (so repeats find it; in no list, expiring after the lease in Redis),
+   * in one atomic step. A later `enqueue` of the same job id takes the claimed job over.
+   */
+  claimDirect(job: JobRecord): Promise<ClaimResult>;
+  /** Ends a claimed direct job (false when it is no longer one); its record is kept for resultTtl. */
+  finishDirect(job: JobRecord, outcome: JobOutcome): Promise<boolean>;
   /** Returns due retries and expired leases to their keys' heads, then leases the fairest next job. */
   dequeue(laneId: string): Promise<LeasedJob | undefined>;
   /** Ends the job (first answer wins: false when it had already ended); its result is kept for resultTtl. */
@@ -47,6 +55,13 @@ export type EnqueueResult =
   /** The same Idempotency-Key, or (dedupe) the same bytes from the same key: the earlier job. */
   | { kind: 'existing'; job: JobRecord }
   | { kind: 'overloaded'; limit: 'jobs' | 'bytes' | 'perKey' };
+
+export type ClaimResult =
+  | { kind: 'claimed' }
+  /** The same Idempotency-Key, or (dedupe) the same bytes from the same key: the earlier job. */
+  | { kind: 'existing'; job: JobRecord }
+  /** Jobs are waiting: this upload queues behind them. */
+  | { kind: 'backlog' };
 
 export interface LeasedJob {
   job: JobRecord;

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { decodeJob, encodeJob, type JobRecord } from './job-record.js';
-import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { ClaimResult, EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 
 /** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
 const finishedListed = 10_000;
@@ -200,6 +200,34 @@ export class RedisJobStore implements JobStore {
   }
 
   async close(): Promise<void> {}
+
+  async claimDirect(job: JobRecord): Promise<ClaimResult> {
+    const k = this.keys;
+    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
+    const useDedupe = this.limits.dedupe && ref !== undefined;
+    const [code, id] = await runScript<[number, string?]>(
+      this.redis,
+      'claimDirectJob',
+      [k.queueShared('active'), k.queueJob(job.id), k.queueIdempotency(job.keyId, job.idempotencyKey ?? ''), k.queueDedupe(job.keyId, ref ?? '')],
+      [job.id, this.limits.leaseMs, this.limits.resultTtlMs, job.idempotencyKey ? 1 : 0, useDedupe ? 1 : 0, ...Object.entries(encodeJob(job)).flat()],
+    );
+    if (code === 0) return { kind: 'backlog' };
+    if (code === 1) return { kind: 'claimed' };
+    const existing = await this.get(id!);
+    // The earlier job expired in between: nothing to wait for, and nothing waits, so claim again.
+    return existing ? { kind: 'existing', job: existing } : this.claimDirect(job);
+  }
+
+  async finishDirect(job: JobRecord, outcome: JobOutcome): Promise<boolean> {
+    const [field, value] = outcome.status === 'done' ? ['result', outcome.result] : ['error', outcome.error];
+    const ended = await runScript<number>(
+      this.redis,
+      'finishDirectJob',
+      [this.keys.queueJob(job.id), this.keys.queueShared('finished')],
+      [job.id, outcome.status, field, JSON.stringify(value), this.clock(), this.limits.resultTtlMs, finishedListed],
+    );
+    return ended === 1;
+  }
 
   private async results(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
     const replies = (await pipeline.exec()) ?? [];

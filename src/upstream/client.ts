@@ -54,8 +54,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   return {
-    async send(lane: Lane, upload: UploadRequest): Promise<UpstreamAnswer> {
-      const { contentType, length, body } = uploadBody(upload, options.payloads);
+    async send(lane: Lane, upload: UploadRequest, payloads = options.payloads): Promise<UpstreamAnswer> {
+      const { contentType, length, body } = uploadBody(upload, payloads);
       try {
         const response = await request(endpoint, {
           method: 'POST',

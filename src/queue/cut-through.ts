@@ -1,0 +1,82 @@
+import { GatewayError } from '../errors/catalogue.js';
+import type { PayloadStore } from '../store/payload-store.js';
+import type { LaneGrant } from '../upstream/lane-pool.js';
+import { forward, type ForwardDeps } from './forward.js';
+import type { JobRecord } from './job-record.js';
+import type { ClaimResult, JobOutcome, JobStore } from './job-store.js';
+import type { QueueSignals } from './queue-signals.js';
+
+export interface CutThroughDeps extends ForwardDeps {
+  store: JobStore;
+  signals: QueueSignals;
+  /** Where the request's bytes are: held by this process, never in the shared store. */
+  held: PayloadStore;
+}
+
+/** How a cut-through attempt ended for its upload. */
+export type DirectOutcome =
+  /** The upstream answered for good (done, or failed with its message): the client gets that answer. */
+  | { kind: 'finished'; job: JobRecord }
+  /** A repeat (Idempotency-Key, or identical bytes): the earlier job answers it. */
+  | { kind: 'existing'; job: JobRecord }
+  /** It must wait (jobs waiting, no budget, a 429 or a 5xx to retry): commit its bytes and queue `job`. */
+  | { kind: 'queue'; job: JobRecord };
+
+/**
+ * Forwards an upload straight from its request when a lane has budget and no job waits for any
+ * key: no payload in the shared store, no queue, no dispatcher. It costs two round trips beside
+ * admission — the claim (repeat checks and the backlog, one script) and the lane reservation go
+ * together, and so do the finish and the budget's reconcile. Everything else goes to the queue.
+ */
+export class CutThrough {
+  constructor(private readonly deps: CutThroughDeps) {}
+
+  async forward(job: JobRecord): Promise<DirectOutcome> {
+    const { store, pool, held, metrics, logger } = this.deps;
+    const [claim, grant] = await this.claimAndReserve(job);
+    if (claim.kind !== 'claimed' || !grant.lane) {
+      if (grant.lane) await pool.refund(grant.lane).catch(() => {});
+      // Claimed but no budget: the queue takes the claimed job over under the same id.
+      return claim.kind === 'existing' ? { kind: 'existing', job: claim.job } : { kind: 'queue', job };
+    }
+    const claimed: JobRecord = { ...job, status: 'active', direct: true, lane: grant.lane.id };
+    const forwarded = await forward(this.deps, grant.lane, claimed, held).catch((error: unknown) => {
+      // Only pausing the lane after a 429 can fail here (the store is away): the queue retries it.
+      logger.warn({ err: error, job: job.id }, 'cut-through answer not recorded; the upload is queued');
+      return undefined;
+    });
+    if (!forwarded) return { kind: 'queue', job };
+    const { verdict, reconciled } = forwarded;
+    if (verdict.kind === 'again') {
+      await reconciled;
+      return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.countAttempt ? 1 : 0) } };
+    }
+    const outcome: JobOutcome = verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error };
+    // The finish notice goes out right behind the finish, on the same connection, so whoever it
+    // wakes reads the finished job; sent without waiting, both cost one round trip with the reconcile.
+    const ended = store.finishDirect(claimed, outcome).catch((error: unknown) => {
+      // The upload happened: the client still gets its answer; only repeats may not find it.
+      metrics.storeErrors.inc({ operation: 'finish' });
+      logger.warn({ err: error, job: job.id }, 'could not record a cut-through answer');
+    });
+    this.deps.signals.finished(job.id);
+    await Promise.all([ended, reconciled]);
+    const { direct: _direct, ...finished } = claimed;
+    return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() } };
+  }
+
+  /**
+   * The claim and the reservation are independent, so they go out together. A store that fails the
+   * claim fails the upload (503, budget given back); a reservation that fails only sends it to the queue.
+   */
+  private async claimAndReserve(job: JobRecord): Promise<[ClaimResult, LaneGrant]> {
+    const { store, pool, metrics, logger } = this.deps;
+    const [claim, grant] = await Promise.allSettled([store.claimDirect(job), pool.acquire()]);
+    const granted: LaneGrant = grant.status === 'fulfilled' ? grant.value : { retryInMs: 0 };
+    if (grant.status === 'rejected') logger.warn({ err: grant.reason }, 'lane reservation failed; the upload is queued');
+    if (claim.status === 'fulfilled') return [claim.value, granted];
+    if (granted.lane) await pool.refund(granted.lane).catch(() => {});
+    metrics.storeErrors.inc({ operation: 'enqueue' });
+    throw new GatewayError('storeUnavailable', { retryAfterSeconds: 1, cause: claim.reason });
+  }
+}

@@ -1,0 +1,82 @@
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../clock.js';
+import { GatewayError } from '../errors/catalogue.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { PayloadStore } from '../store/payload-store.js';
+import type { UpstreamImage } from '../uploads/types.js';
+import type { LanePool } from '../upstream/lane-pool.js';
+import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
+import { storedError, uploadRequestOf, type JobRecord, type StoredError } from './job-record.js';
+
+export interface ForwardDeps {
+  config: Config;
+  pool: LanePool;
+  upstream: UpstreamClient;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** What one upstream attempt means for its job, whichever path sent it. */
+export type ForwardVerdict =
+  | { kind: 'done'; image: UpstreamImage }
+  | { kind: 'failed'; error: StoredError }
+  /** Send again from the queue, not before `dueAt`; a 429 (the lane is paused by now) counts no attempt. */
+  | { kind: 'again'; dueAt: number; countAttempt: boolean };
+
+export interface Forwarded {
+  verdict: ForwardVerdict;
+  /** The lane budget learning from the answer: runs while the caller records the verdict. */
+  reconciled: Promise<void>;
+}
+
+/**
+ * One upstream attempt through a lane whose budget is already reserved, shared by the dispatcher
+ * (queued jobs) and the cut-through (uploads forwarded straight from their request): send, learn the
+ * budget from the answer, pause the lane after a 429, and judge retries against upstream.attempts.
+ * `payloads` is where the bytes are read from (the durable store, or the process's held payloads).
+ */
+export async function forward(deps: ForwardDeps, lane: Lane, job: JobRecord, payloads?: PayloadStore): Promise<Forwarded> {
+  const { upstream, pool, metrics, logger, clock, config } = deps;
+  let answer: UpstreamAnswer;
+  try {
+    answer = await upstream.send(lane, uploadRequestOf(job), payloads);
+  } catch (error) {
+    // The client throws only for failures on our side (e.g. the payload unreadable) before anything
+    // reached the upstream: give the budget back, and retry like any other transient failure.
+    await pool.refund(lane).catch(() => {});
+    answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
+  }
+  metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
+  // The budget learns from the answer while the job is settled: the client need not wait for both.
+  const reconciled = pool.reconcile(lane, answer.limits).catch((error: unknown) => {
+    metrics.storeErrors.inc({ operation: 'reconcile' });
+    logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
+  });
+  switch (answer.kind) {
+    case 'ok':
+      return { verdict: { kind: 'done', image: answer.image }, reconciled };
+    case 'rejected':
+      return { verdict: { kind: 'failed', error: storedError(new GatewayError('upstreamFailed', { message: answer.message })) }, reconciled };
+    case 'rate-limited': {
+      const until = await pool.pause(lane, answer.limits.retryAt ?? answer.limits.address?.resetAt);
+      logger.warn({ lane: lane.id, until: new Date(until).toISOString(), job: job.id }, 'upstream answered 429; lane paused');
+      return { verdict: { kind: 'again', dueAt: clock(), countAttempt: false }, reconciled };
+    }
+    case 'retryable': {
+      const attempts = job.attempts + 1;
+      if (attempts >= config.upstream.attempts) {
+        const error = new GatewayError(answer.timeout ? 'upstreamTimeout' : 'upstreamFailed', { message: `${answer.timeout ? 'Upstream timed out' : 'Upstream failed'} after ${attempts} attempts: ${answer.message}` });
+        return { verdict: { kind: 'failed', error: storedError(error) }, reconciled };
+      }
+      return { verdict: { kind: 'again', dueAt: clock() + backoffMs(config.upstream.retryBackoff, attempts), countAttempt: true }, reconciled };
+    }
+  }
+}
+
+/** Doubling backoff with "equal jitter": half fixed, half random, so retries of many jobs spread out. */
+export function backoffMs(firstMs: number, attempt: number): number {
+  const base = firstMs * 2 ** (attempt - 1);
+  return base / 2 + Math.random() * (base / 2);
+}
