@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from './config/schema.js';
@@ -10,6 +10,7 @@ import { createKeyRegistry } from './keys/registry.js';
 import type { KeyRegistry } from './keys/types.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { metricsApp, metricsHandler } from './ops/metrics-route.js';
 import { createCallbackSender } from './queue/callbacks.js';
 import type { UploadQueue } from './queue/types.js';
 import { createUploadQueue } from './queue/upload-queue.js';
@@ -29,6 +30,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** Base URL it listens on, e.g. http://127.0.0.1:8080. */
   url: string;
+  /** Where GET /metrics is served (on `url`, or on metrics.port). */
+  metricsUrl: string;
   app: Express;
   server: Server;
   config: Config;
@@ -69,17 +72,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await queue.start();
 
   const app = createApp({ config, backend, held, registry: keys, badKeys, admission, queue, callbacks, metrics, logger, clock });
-  const server = app.listen(config.server.port, config.server.host);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, store: backend.kind, lanes: config.upstream.lanes.length }, 'upgate listening');
+  const server = await listen(app, config.server.host, config.server.port, config.server);
+  const url = baseUrl(server, config.server.host);
+  const metricsServer =
+    config.metrics.port === null ? undefined : await listen(metricsApp(metricsHandler(metrics, queue, config.metrics.token)), config.metrics.host ?? config.server.host, config.metrics.port, config.server);
+  const metricsUrl = metricsServer ? `${baseUrl(metricsServer, config.metrics.host ?? config.server.host)}/metrics` : `${url}/metrics`;
+  logger.info({ url, metrics: metricsUrl, store: backend.kind, lanes: config.upstream.lanes.length }, 'upgate listening');
+  if (config.upstream.lanes.length === 0) logger.warn('no upstream lanes configured: uploads are refused with 503 until upstream.lanes or UPSTREAM_CLIENT_ID is set');
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
     (closing ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      metricsServer?.closeAllConnections();
+      const metricsClosed = metricsServer && new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await queue.stop(graceMs);
       // Keep-alive connections go as soon as their last answer is out; whatever is left after the grace is cut.
       const sweep = setInterval(() => server.closeIdleConnections(), 50);
@@ -88,12 +94,35 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       clearInterval(sweep);
       server.closeAllConnections();
       await closed;
+      await metricsClosed;
       await callbacks.close();
       await upstream.close();
       await keys.close();
+      await admission.close();
       await backend.close();
       await held.close();
     })());
 
-  return { url, app, server, config, metrics, keys, admission, queue, logger, close };
+  return { url, metricsUrl, app, server, config, metrics, keys, admission, queue, logger, close };
+}
+
+/**
+ * An HTTP server for `app` with the configured timeouts: a client that sends its headers (or its
+ * whole request) too slowly is cut off, so slow connections cannot pile up (slowloris). The
+ * timeouts are checked every second, at most, instead of Node's default 30 s.
+ */
+async function listen(app: RequestListener, host: string, port: number, timeouts: Pick<Config['server'], 'headersTimeout' | 'requestTimeout'>): Promise<Server> {
+  const server = createServer(
+    { headersTimeout: timeouts.headersTimeout, requestTimeout: timeouts.requestTimeout, connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeout) },
+    app,
+  );
+  server.listen(port, host);
+  await once(server, 'listening');
+  return server;
+}
+
+function baseUrl(server: Server, listenHost: string): string {
+  const { port } = server.address() as AddressInfo;
+  const host = listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

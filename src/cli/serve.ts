@@ -18,7 +18,12 @@ export function serveCommand(): Command {
         console.error(error.message);
         process.exit(1);
       }
-      const gateway = await startGateway({ config });
+      const gateway = await startGateway({ config }).catch((error: unknown) => {
+        // Refusals to start (a spool another process holds, an invalid stored record) name their cause.
+        if (!(error instanceof ConfigError)) throw error;
+        console.error(error.message);
+        process.exit(1);
+      });
       const stop = (signal: string) => {
         gateway.logger.info({ signal }, 'shutting down');
         gateway.close().then(

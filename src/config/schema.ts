@@ -1,29 +1,60 @@
 import { z } from 'zod';
-import { parseDuration, parseSize } from './units.js';
+import { uniqueIds } from './unique-ids.js';
+import { formatDuration, parseDuration, parseSize } from './units.js';
 
-/** A duration string (`500ms`, `10s`, `5m`, `1h`, `1d`) or milliseconds; parsed to milliseconds. */
+/**
+ * Upper bounds of every duration, count and size, config file and admin API alike: a value past
+ * them is a typo or an attack, and would overflow what the stores can hold (Redis PEXPIRE, Lua
+ * integers, JSON, which writes Infinity as null).
+ */
+export const bounds = {
+  /** Longest duration (a quota window, a TTL, a timeout): 366 days. */
+  durationMs: 366 * 86_400_000,
+  /** Largest count (a limit, a queue length): 2^31. */
+  count: 2 ** 31,
+  /** Largest size: 1 TB. */
+  bytes: 1024 ** 4,
+  /** Key weights: a share of scarce budget relative to other keys. */
+  weight: { min: 0.001, max: 1000 },
+} as const;
+
+/** A duration string (`500ms`, `10s`, `5m`, `1h`, `1d`) or milliseconds; parsed to milliseconds, at most 366 days. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a duration like "10s" or "1h", got ${JSON.stringify(value)}` });
     return z.NEVER;
   }
+  if (!Number.isFinite(ms) || ms > bounds.durationMs) {
+    ctx.addIssue({ code: 'custom', message: `must be at most ${formatDuration(bounds.durationMs)}, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
   return ms;
 });
 
-/** A size string (`10MB`, `512KB`) or bytes; parsed to bytes. */
+/** A size string (`10MB`, `512KB`) or bytes; parsed to bytes, at most 1 TB. */
 const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const bytes = parseSize(value);
   if (bytes === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a size like "10MB", got ${JSON.stringify(value)}` });
     return z.NEVER;
   }
+  if (!Number.isFinite(bytes) || bytes > bounds.bytes) {
+    ctx.addIssue({ code: 'custom', message: `must be at most 1TB, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
   return bytes;
 });
 
+/** A whole number from `min` to 2^31. */
+const count = (min: number) => z.number().int().min(min).max(bounds.count);
+
+/** A key's share of scarce upstream budget relative to other keys (0.001 to 1000). */
+export const weightSchema = z.number().min(bounds.weight.min).max(bounds.weight.max);
+
 /** `{ limit: N, window: DURATION }`: at most `limit` uses per `window`, the window starting at the first use. */
 export const windowLimitSchema = z.strictObject({
-  limit: z.number().int().nonnegative(),
+  limit: count(0),
   window: duration.refine((ms) => ms > 0, 'window must be longer than 0'),
 });
 
@@ -45,7 +76,7 @@ const staticKeySchema = z.strictObject({
   key: z.string().min(8),
   quotas: quotaOverrideSchema.optional(),
   /** Share of scarce upstream budget relative to other keys (default 1). */
-  weight: z.number().positive().default(1),
+  weight: weightSchema.default(1),
 });
 
 const laneSchema = z.strictObject({
@@ -60,7 +91,10 @@ const laneSchema = z.strictObject({
   clientLimits: z.array(windowLimitSchema).default([]),
 });
 
-export const configSchema = z.strictObject({
+/** Shortest admin (and metrics) token accepted: a guessable token would make the brute-force guard the only defence. */
+export const minAdminTokenLength = 16;
+
+const configObject = z.strictObject({
   server: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     host: z.string().default('0.0.0.0'),
@@ -70,9 +104,18 @@ export const configSchema = z.strictObject({
     maxUploadBytes: size.prefault('10MB'),
     /** How long a synchronous upload may wait before it is answered 202. Default 20s. */
     maxWait: duration.prefault('20s'),
-    /** Failed key attempts per client IP before that IP is blocked for the window. Default 30 per 5m. */
+    /** Failed key attempts and admin logins per client IP before that IP is blocked for the window. Default 30 per 5m. */
     badKeyLimit: windowLimitSchema.prefault({ limit: 30, window: '5m' }),
-  }).prefault({}),
+    /** Longest wait for a request's headers; a client still sending them is cut off (slowloris). Default 20s. */
+    headersTimeout: duration.refine((ms) => ms > 0, 'must be longer than 0').prefault('20s'),
+    /** Longest wait for a whole request, body included; 0 = no limit. Default 5m. */
+    requestTimeout: duration.prefault('5m'),
+  })
+    .refine((server) => server.requestTimeout === 0 || server.requestTimeout >= server.headersTimeout, {
+      message: 'must be at least server.headersTimeout (or 0)',
+      path: ['requestTimeout'],
+    })
+    .prefault({}),
   store: z.strictObject({
     /** `redis://…`; null = embedded single-process store. Default null. */
     redisUrl: z.string().nullable().default(null),
@@ -85,7 +128,15 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   admin: z.strictObject({
     /** Bearer token for /admin/*; null disables the admin API. Default null. */
-    token: z.string().nullable().default(null),
+    token: z.string().min(minAdminTokenLength, `must be at least ${minAdminTokenLength} characters (e.g. openssl rand -hex 24)`).nullable().default(null),
+  }).prefault({}),
+  metrics: z.strictObject({
+    /** A port of its own for GET /metrics (then not served on server.port); null = served on server.port. Default null. */
+    port: z.number().int().min(0).max(65535).nullable().default(null),
+    /** Listen address of metrics.port. Default: server.host. */
+    host: z.string().nullable().default(null),
+    /** Bearer token GET /metrics requires; null = none. Default null. */
+    token: z.string().min(minAdminTokenLength, `must be at least ${minAdminTokenLength} characters`).nullable().default(null),
   }).prefault({}),
   quotas: z.strictObject({
     policy: policySchema.default('all'),
@@ -98,7 +149,7 @@ export const configSchema = z.strictObject({
     /** Connect, headers and body timeout of one upstream attempt. Default 30s. */
     timeout: duration.prefault('30s'),
     /** Attempts for upstream 5xx, timeouts and resets before a job fails with 1021. Default 4. */
-    attempts: z.number().int().min(1).default(4),
+    attempts: count(1).default(4),
     /** First retry delay; doubles each attempt, with jitter. Default 1s. */
     retryBackoff: duration.prefault('1s'),
     /** Limits assumed for a lane made from UPSTREAM_CLIENT_ID. Default Imgur's 50/h + 200/d. */
@@ -107,22 +158,22 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   queue: z.strictObject({
     /** Most jobs queued at once. Default 10000. */
-    maxJobs: z.number().int().positive().default(10_000),
+    maxJobs: count(1).default(10_000),
     /** Most payload bytes queued at once. Default 1GB. */
     maxBytes: size.prefault('1GB'),
     /** Most jobs one key may have queued. Default 1000. */
-    maxJobsPerKey: z.number().int().positive().default(1_000),
+    maxJobsPerKey: count(1).default(1_000),
     /** How long results, idempotency keys and dedupe entries are kept. Default 1d. */
     resultTtl: duration.prefault('1d'),
     /** A dispatched job not finished within this lease goes back to the queue. Default 2m. */
     leaseTimeout: duration.prefault('2m'),
     /** Uploads one instance sends upstream at once. Default 8. */
-    concurrency: z.number().int().positive().default(8),
+    concurrency: count(1).default(8),
     /** Identical bytes from the same key within resultTtl return the earlier result. Default true. */
     dedupe: z.boolean().default(true),
     callbacks: z.strictObject({
       /** Attempts to deliver a callback. Default 5. */
-      attempts: z.number().int().min(1).default(5),
+      attempts: count(1).default(5),
       /** Hosts or CIDRs allowed as callback targets although private/loopback. Default none. */
       allow: z.array(z.string()).default([]),
       /** HMAC-SHA256 secret for X-Upgate-Signature. Default: derived per key. */
@@ -132,6 +183,18 @@ export const configSchema = z.strictObject({
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),
+});
+
+/** The whole config: each section valid, and no id given twice (static keys, lanes). */
+export const configSchema = configObject.superRefine((config, ctx) => {
+  uniqueIds(ctx, config.keys, ['keys']);
+  uniqueIds(ctx, config.upstream.lanes, ['upstream', 'lanes']);
+  const secrets = new Map<string, number>();
+  config.keys.forEach((key, i) => {
+    const first = secrets.get(key.key);
+    if (first === undefined) secrets.set(key.key, i);
+    else ctx.addIssue({ code: 'custom', path: ['keys', i, 'key'], message: `the same secret as keys.${first} ("${config.keys[first]!.id}"): each key needs its own` });
+  });
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -12,13 +12,16 @@ import type { StoreBackend } from '../store/backend.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import { dashboardRouter } from '../dashboard/router.js';
 import { createAdminRouter } from './admin/router.js';
+import { metricsHandler } from '../ops/metrics-route.js';
 import { errorMiddleware, notFoundHandler } from './error-middleware.js';
 import { openApiDocument } from './openapi.js';
 import { requestLog } from './request-log.js';
 import { uploadPaths } from './response-format.js';
 import { creditsHandler } from './routes/credits.js';
 import { livenessHandler, readinessHandler } from './routes/health.js';
+import { homeHandler } from './routes/home.js';
 import { jobHandler } from './routes/jobs.js';
+import { requireUpstream } from './routes/require-upstream.js';
 import { uploadHandler } from './routes/upload.js';
 
 export interface AppDeps {
@@ -45,21 +48,34 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog(deps.logger));
 
   const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, held: deps.held, uploads: deps.queue });
-  for (const path of uploadPaths) app.post(path, upload);
+  const upstreamConfigured = requireUpstream(config);
+  for (const path of uploadPaths) app.post(path, upstreamConfigured, upload);
   app.get(['/3/credits', '/3/credits.json'], creditsHandler(deps));
   app.get('/3/jobs/:id', jobHandler({ ...deps, uploads: deps.queue }));
 
+  app.get('/', homeHandler(config, deps.backend));
   app.get('/healthz', livenessHandler);
-  app.get('/readyz', readinessHandler(deps.backend));
-  app.get('/metrics', async (_req, res) => {
-    await deps.queue.stats(); // refreshes the queue and lane gauges
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get('/readyz', readinessHandler(deps.backend, config));
+  // With a listener of its own (metrics.port), /metrics is not served here.
+  if (config.metrics.port === null) app.get('/metrics', metricsHandler(metrics, deps.queue, config.metrics.token));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
   app.use('/dashboard', dashboardRouter());
-  app.use('/admin', createAdminRouter({ token: config.admin.token, keys: deps.registry, admission: deps.admission, queue: deps.queue, metrics, defaultPolicy: config.quotas.policy }));
+  app.use(
+    '/admin',
+    createAdminRouter({
+      token: config.admin.token,
+      keys: deps.registry,
+      admission: deps.admission,
+      queue: deps.queue,
+      metrics,
+      defaultPolicy: config.quotas.policy,
+      badKeys: deps.badKeys,
+      trustProxy: config.server.trustProxy,
+      logger: deps.logger,
+    }),
+  );
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));

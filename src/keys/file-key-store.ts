@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyChanges, type KeyStore, type StoredKey } from './key-store.js';
+import { checkStoredKey } from './stored-key-record.js';
 import type { ApiKeyRecord, KeyChanges } from './types.js';
 
 /**
@@ -20,13 +21,15 @@ export class FileKeyStore implements KeyStore {
   static async open(spoolDir: string): Promise<FileKeyStore> {
     const store = new FileKeyStore(spoolDir);
     const saved = await readFile(store.file, 'utf8').then(
-      (text) => JSON.parse(text) as StoredKey[],
+      (text) => JSON.parse(text) as unknown,
       (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return [];
         throw error;
       },
     );
-    for (const key of saved) store.put(key);
+    if (!Array.isArray(saved)) throw new Error(`${store.file}: expected a list of keys`);
+    // Every record is checked: one the gateway cannot use stops the start, naming the key.
+    for (const key of saved) store.put(checkStoredKey(key, store.file));
     return store;
   }
 
@@ -36,7 +39,7 @@ export class FileKeyStore implements KeyStore {
 
   async create(key: StoredKey): Promise<boolean> {
     if (this.hashById.has(key.record.id)) return false;
-    this.put(key);
+    this.put(checkStoredKey(key, this.file));
     await this.save();
     return true;
   }
@@ -69,7 +72,7 @@ export class FileKeyStore implements KeyStore {
     const hash = this.hashById.get(id);
     const current = hash ? this.byHash.get(hash) : undefined;
     if (!current || current.record.revoked) return undefined;
-    const record = edit(current.record);
+    const { record } = checkStoredKey({ record: edit(current.record), secretHash: current.secretHash }, this.file);
     this.put({ record, secretHash: current.secretHash });
     await this.save();
     return record;

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { applyChanges, type KeyStore, type StoredKey } from './key-store.js';
+import { checkStoredKey } from './stored-key-record.js';
 import type { ApiKeyRecord, KeyChanges } from './types.js';
 
 /** Keys in Redis, shared by every instance; changes are announced so every instance drops its cache. */
@@ -15,10 +16,11 @@ export class RedisKeyStore implements KeyStore {
 
   async findByHash(secretHash: string): Promise<StoredKey | undefined> {
     const [json, hash] = await this.redis.hmget(this.keys.apiKeyBySecretHash(secretHash), 'record', 'hash');
-    return json && hash ? { record: JSON.parse(json) as ApiKeyRecord, secretHash: hash } : undefined;
+    return json && hash ? this.decode(json, hash) : undefined;
   }
 
   async create(key: StoredKey): Promise<boolean> {
+    checkStoredKey(key, 'redis');
     const keys = [this.keys.apiKeyIndex(), this.keys.apiKeyBySecretHash(key.secretHash)];
     return (await runScript<number>(this.redis, 'createApiKey', keys, [key.record.id, key.secretHash, JSON.stringify(key.record)])) === 1;
   }
@@ -34,9 +36,9 @@ export class RedisKeyStore implements KeyStore {
     const pipeline = this.redis.pipeline();
     for (const hash of hashes) pipeline.hget(this.keys.apiKeyBySecretHash(hash), 'record');
     const replies = (await pipeline.exec()) ?? [];
-    return replies.flatMap(([error, json]) => {
+    return replies.flatMap(([error, json], i) => {
       if (error) throw error;
-      return typeof json === 'string' ? [JSON.parse(json) as ApiKeyRecord] : [];
+      return typeof json === 'string' ? [this.decode(json, hashes[i]!).record] : [];
     });
   }
 
@@ -69,12 +71,23 @@ export class RedisKeyStore implements KeyStore {
     this.subscriber?.disconnect();
   }
 
+  /** A record as stored, checked before anything uses it (see checkStoredKey). */
+  private decode(json: string, hash: string): StoredKey {
+    let record: unknown;
+    try {
+      record = JSON.parse(json);
+    } catch {
+      record = undefined;
+    }
+    return checkStoredKey({ record, secretHash: hash }, `redis ${this.keys.apiKeyBySecretHash('…')}`);
+  }
+
   /** Rewrites a live key's record and announces the change, in one transaction. */
   private async change(id: string, edit: (record: ApiKeyRecord) => ApiKeyRecord): Promise<ApiKeyRecord | undefined> {
     const hash = await this.redis.hget(this.keys.apiKeyIndex(), id);
     const current = hash ? await this.findByHash(hash) : undefined;
     if (!hash || !current || current.record.revoked) return undefined;
-    const next = edit(current.record);
+    const { record: next } = checkStoredKey({ record: edit(current.record), secretHash: hash }, 'redis');
     await this.redis
       .multi()
       .hset(this.keys.apiKeyBySecretHash(hash), 'record', JSON.stringify(next))

@@ -6,6 +6,7 @@ import { FileKeyStore } from './file-key-store.js';
 import { KeyCache } from './key-cache.js';
 import type { KeyStore } from './key-store.js';
 import { RedisKeyStore } from './redis-key-store.js';
+import { InvalidStoredKeyError } from './stored-key-record.js';
 import { generateSecret, hashSecret, sameHash } from './secret.js';
 import type { ApiKeyRecord, KeyChanges, KeyRegistry } from './types.js';
 
@@ -106,6 +107,8 @@ class Registry implements KeyRegistry {
 
   private async findStored(hash: string): Promise<ApiKeyRecord | undefined> {
     const stored = await this.store.findByHash(hash).catch((error: unknown) => {
+      // A record the gateway cannot use is its own fault (500, logged), not an unreachable store.
+      if (error instanceof InvalidStoredKeyError) throw error;
       throw new GatewayError('storeUnavailable', { retryAfterSeconds: 2, cause: error });
     });
     return stored && sameHash(stored.secretHash, hash) && !stored.record.revoked ? stored.record : undefined;

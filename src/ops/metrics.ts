@@ -7,12 +7,21 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'upgate_process_' });
+  // prom-client names three of its gauges `…_total`, which Prometheus reserves for counters
+  // (`promtool check metrics` flags them); their unsuffixed twins carry the same values.
+  for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`upgate_process_nodejs_active_${kind}_total`);
   const registers = [registry];
   return {
     registry,
     uploads: new Counter({
       name: 'upgate_uploads_total',
       help: 'Upload requests by key, outcome (done, queued, rejected, failed) and error code (0 = none).',
+      labelNames: ['key', 'outcome', 'code'] as const,
+      registers,
+    }),
+    jobsFinished: new Counter({
+      name: 'upgate_jobs_finished_total',
+      help: 'Upload jobs that ended, by key, outcome (done, failed) and error code (0 = none): queued uploads are counted here when they finish.',
       labelNames: ['key', 'outcome', 'code'] as const,
       registers,
     }),

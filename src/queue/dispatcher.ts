@@ -153,6 +153,7 @@ export class Dispatcher {
     const { job } = leased;
     // Only the call that ended the job releases its payload and reports it (first answer wins).
     if (!(await store.finish(leased, outcome))) return;
+    this.deps.metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
     signals.finished(job.id);
     if (job.source.kind === 'payload') await payloads.release(job.source.ref).catch((error: unknown) => logger.warn({ err: error }, 'payload release failed'));
     if (job.callbackUrl && callbacks) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GatewayError, type ErrorKind } from '../errors/catalogue.js';
 import type { JobStatus, JobView, UploadFields, UploadRequest, UploadSource, UpstreamImage } from '../uploads/types.js';
 import type { AdminJobView } from './types.js';
@@ -52,6 +53,35 @@ export function newJobRecord(id: string, request: UploadRequest, now: number): J
   if (request.callbackUrl) job.callbackUrl = request.callbackUrl;
   if (request.idempotencyKey) job.idempotencyKey = request.idempotencyKey;
   return job;
+}
+
+/**
+ * Who the upstream sees as the uploader: the user of a Bearer token (as a hash: the token itself is
+ * never kept in a derived key), or the lane's anonymous credential.
+ */
+function upstreamIdentity(job: Pick<JobRecord, 'bearer'>): string {
+  return job.bearer === undefined ? 'anonymous' : `bearer:${createHash('sha256').update(job.bearer).digest('hex')}`;
+}
+
+/**
+ * What makes two uploads of one key the same upload, for dedupe: the bytes, the upstream identity and
+ * every field sent upstream. Anything less hands one uploader's image (its title, account and
+ * deletehash) to another: the same bytes sent anonymously must not return a user's account upload.
+ * Undefined for URL sources (the upstream fetches those; nothing is deduped).
+ */
+export function dedupeDigest(job: Pick<JobRecord, 'source' | 'fields' | 'bearer'>): string | undefined {
+  if (job.source.kind !== 'payload') return undefined;
+  const fields = Object.entries(job.fields)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify([job.source.ref, job.source.mime, upstreamIdentity(job), fields]))
+    .digest('hex');
+}
+
+/** An Idempotency-Key counts per upstream identity too: a repeat from another user is not the same request. */
+export function idempotencyScope(job: Pick<JobRecord, 'idempotencyKey' | 'bearer'>): string | undefined {
+  return job.idempotencyKey === undefined ? undefined : `${upstreamIdentity(job)}:${job.idempotencyKey}`;
 }
 
 export function storedError(error: GatewayError): StoredError {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { activationTag } from './fair-order.js';
-import type { JobRecord } from './job-record.js';
+import { dedupeDigest, idempotencyScope, type JobRecord } from './job-record.js';
 import { JobSpool } from './job-spool.js';
 import type { ClaimResult, EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 
@@ -19,7 +19,7 @@ export class MemoryJobStore implements JobStore {
   private readonly weights = new Map<string, number>();
   private readonly leases = new Map<string, { token: string; expiresAt: number }>();
   private readonly delayed = new Map<string, number>();
-  /** `<keyId>\n<Idempotency-Key or payload ref>` → job id. */
+  /** `<keyId>\n<scoped Idempotency-Key or dedupe digest>` → job id (see job-record.ts). */
   private readonly idempotency = new Map<string, string>();
   private readonly dedupe = new Map<string, string>();
   private virtualTime = 0;
@@ -52,7 +52,6 @@ export class MemoryJobStore implements JobStore {
 
   async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
     this.sweep();
-    const idemKey = job.idempotencyKey && `${job.keyId}\n${job.idempotencyKey}`;
     // A job the cut-through claimed under this id is taken over, not a repeat of itself.
     const repeated = this.repeatOf(job);
     if (repeated && repeated.id !== job.id) return { kind: 'existing', job: repeated };
@@ -194,17 +193,20 @@ export class MemoryJobStore implements JobStore {
 
   /** The earlier job a repeat is answered by: same Idempotency-Key, or (dedupe) same bytes and not failed. */
   private repeatOf(job: JobRecord): JobRecord | undefined {
-    const earlier = job.idempotencyKey ? this.jobs.get(this.idempotency.get(`${job.keyId}\n${job.idempotencyKey}`) ?? '') : undefined;
+    const idemKey = idempotencyEntry(job);
+    const earlier = idemKey ? this.jobs.get(this.idempotency.get(idemKey) ?? '') : undefined;
     if (earlier) return earlier;
-    const dedupeKey = this.limits.dedupe && job.source.kind === 'payload' ? `${job.keyId}\n${job.source.ref}` : undefined;
+    const dedupeKey = this.limits.dedupe ? dedupeEntry(job) : undefined;
     const same = dedupeKey ? this.jobs.get(this.dedupe.get(dedupeKey) ?? '') : undefined;
     return same && same.status !== 'failed' ? same : undefined;
   }
 
   private remember(job: JobRecord): void {
     this.jobs.set(job.id, job);
-    if (job.idempotencyKey) this.idempotency.set(`${job.keyId}\n${job.idempotencyKey}`, job.id);
-    if (job.source.kind === 'payload') this.dedupe.set(`${job.keyId}\n${job.source.ref}`, job.id);
+    const idemKey = idempotencyEntry(job);
+    const dedupeKey = dedupeEntry(job);
+    if (idemKey) this.idempotency.set(idemKey, job.id);
+    if (dedupeKey) this.dedupe.set(dedupeKey, job.id);
   }
 
   /** Appends a job to its key's list (or returns it to the head), activating the key if it was idle. */
@@ -277,9 +279,21 @@ export class MemoryJobStore implements JobStore {
     for (const job of this.jobs.values()) {
       if (job.finishedAt === undefined || job.finishedAt > cutoff) continue;
       this.jobs.delete(job.id);
-      if (this.idempotency.get(`${job.keyId}\n${job.idempotencyKey}`) === job.id) this.idempotency.delete(`${job.keyId}\n${job.idempotencyKey}`);
-      if (job.source.kind === 'payload' && this.dedupe.get(`${job.keyId}\n${job.source.ref}`) === job.id) this.dedupe.delete(`${job.keyId}\n${job.source.ref}`);
+      const idemKey = idempotencyEntry(job);
+      const dedupeKey = dedupeEntry(job);
+      if (idemKey && this.idempotency.get(idemKey) === job.id) this.idempotency.delete(idemKey);
+      if (dedupeKey && this.dedupe.get(dedupeKey) === job.id) this.dedupe.delete(dedupeKey);
       void this.spool.remove(job.id);
     }
   }
+}
+
+function idempotencyEntry(job: JobRecord): string | undefined {
+  const scope = idempotencyScope(job);
+  return scope === undefined ? undefined : `${job.keyId}\n${scope}`;
+}
+
+function dedupeEntry(job: JobRecord): string | undefined {
+  const digest = dedupeDigest(job);
+  return digest === undefined ? undefined : `${job.keyId}\n${digest}`;
 }

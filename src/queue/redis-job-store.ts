@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { decodeJob, encodeJob, type JobRecord } from './job-record.js';
+import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
 import type { ClaimResult, EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 
 /** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
@@ -45,8 +45,8 @@ export class RedisJobStore implements JobStore {
 
   async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
     const k = this.keys;
-    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
-    const useDedupe = this.limits.dedupe && ref !== undefined;
+    const digest = dedupeDigest(job);
+    const useDedupe = this.limits.dedupe && digest !== undefined;
     const [code, id] = await runScript<[number, string?]>(
       this.redis,
       'enqueueJob',
@@ -56,8 +56,8 @@ export class RedisJobStore implements JobStore {
         k.queueShared('waiting'),
         k.queueJob(job.id),
         k.queueWaiting(job.keyId),
-        k.queueIdempotency(job.keyId, job.idempotencyKey ?? ''),
-        k.queueDedupe(job.keyId, ref ?? ''),
+        k.queueIdempotency(job.keyId, idempotencyScope(job) ?? ''),
+        k.queueDedupe(job.keyId, digest ?? ''),
       ],
       [
         job.id,
@@ -203,12 +203,12 @@ export class RedisJobStore implements JobStore {
 
   async claimDirect(job: JobRecord): Promise<ClaimResult> {
     const k = this.keys;
-    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
-    const useDedupe = this.limits.dedupe && ref !== undefined;
+    const digest = dedupeDigest(job);
+    const useDedupe = this.limits.dedupe && digest !== undefined;
     const [code, id] = await runScript<[number, string?]>(
       this.redis,
       'claimDirectJob',
-      [k.queueShared('active'), k.queueJob(job.id), k.queueIdempotency(job.keyId, job.idempotencyKey ?? ''), k.queueDedupe(job.keyId, ref ?? '')],
+      [k.queueShared('active'), k.queueJob(job.id), k.queueIdempotency(job.keyId, idempotencyScope(job) ?? ''), k.queueDedupe(job.keyId, digest ?? '')],
       [job.id, this.limits.leaseMs, this.limits.resultTtlMs, job.idempotencyKey ? 1 : 0, useDedupe ? 1 : 0, ...Object.entries(encodeJob(job)).flat()],
     );
     if (code === 0) return { kind: 'backlog' };

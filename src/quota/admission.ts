@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/catalogue.js';
@@ -23,7 +24,8 @@ export interface AdmissionOptions {
 
 /** Quota admission over the backend's store: Redis (shared, one script call per decision) or the embedded one. */
 export function createAdmission(config: Config, backend: StoreBackend, options: AdmissionOptions): Admission {
-  if (backend.kind === 'memory') return new QuotaAdmission(config, new MemoryCounterStore(), options);
+  // The embedded store keeps its counts in the spool, like keys and jobs, so a restart keeps them.
+  if (backend.kind === 'memory') return new QuotaAdmission(config, new MemoryCounterStore(join(backend.spoolDir, 'quota.json')), options);
   const rankingTtlMs = Math.max(86_400_000, ...config.quotas.perIp.map((limit) => limit.window));
   const insurance = config.store.onFailure === 'insurance' ? new InsuranceCounterStore() : undefined;
   return new QuotaAdmission(config, new RedisCounterStore(backend.redis, backend.keys, rankingTtlMs), options, { insurance });
@@ -78,6 +80,10 @@ class QuotaAdmission implements Admission {
       // The ranking outlives the windows; an IP whose windows have all ended is no longer busy.
       return views.filter((view) => view.windows.some((window) => window.used > 0));
     });
+  }
+
+  async close(): Promise<void> {
+    await this.store.close?.();
   }
 
   /**

@@ -11,6 +11,8 @@ export interface CounterStore {
   clear(windows: readonly PlannedWindow[]): Promise<void>;
   /** Client IPs by admitted uploads recently, busiest first. */
   busiestIps(limit: number): Promise<string[]>;
+  /** Finishes what it still writes (the embedded store's snapshot); nothing for the others. */
+  close?(): Promise<void>;
 }
 
 /** Most client IPs remembered for the busiest-IPs view; the quietest are dropped first. */

@@ -1,4 +1,5 @@
 import type { QuotaPolicy } from '../config/schema.js';
+import { CounterSnapshotFile } from './counter-snapshot-file.js';
 import { recentIpCapacity, type CounterStore } from './counter-store.js';
 import { fits, type PlannedWindow, type WindowCount } from './plan.js';
 
@@ -14,6 +15,20 @@ export class MemoryCounterStore implements CounterStore {
   private readonly counters = new Map<string, WindowCount>();
   private readonly recentIps = new Map<string, number>();
   private nextSweepAt = 0;
+  private readonly file: CounterSnapshotFile | undefined;
+
+  /** With `file`, the counts are read from it now and saved to it after every change (see CounterSnapshotFile). */
+  constructor(file?: string) {
+    if (!file) return;
+    this.file = new CounterSnapshotFile(file, () => ({ counters: [...this.counters], recentIps: [...this.recentIps] }));
+    const saved = this.file.load();
+    for (const [id, count] of saved.counters) this.counters.set(id, count);
+    for (const [ip, score] of saved.recentIps) this.recentIps.set(ip, score);
+  }
+
+  async close(): Promise<void> {
+    await this.file?.close();
+  }
 
   async decide(policy: QuotaPolicy, windows: readonly PlannedWindow[], clientIp: string, now: number) {
     this.sweep(now);
@@ -25,6 +40,7 @@ export class MemoryCounterStore implements CounterStore {
         this.counters.set(counterId(window), counts[i]!);
       });
       this.countIp(clientIp, 1);
+      this.file?.changed();
     }
     return { admitted, counts };
   }
@@ -35,6 +51,7 @@ export class MemoryCounterStore implements CounterStore {
       if (count && count.resetAt > now && count.used > 0) count.used--;
     }
     this.countIp(clientIp, -1);
+    this.file?.changed();
   }
 
   async read(windows: readonly PlannedWindow[], now: number): Promise<WindowCount[]> {
@@ -43,6 +60,7 @@ export class MemoryCounterStore implements CounterStore {
 
   async clear(windows: readonly PlannedWindow[]): Promise<void> {
     for (const window of windows) this.counters.delete(counterId(window));
+    this.file?.changed();
   }
 
   async busiestIps(limit: number): Promise<string[]> {

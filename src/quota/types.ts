@@ -34,4 +34,6 @@ export interface Admission {
   resetKey(key: ApiKeyRecord): Promise<void>;
   /** The client IPs (grouped as admitted) with the most admitted uploads recently, busiest first. */
   topIps(limit: number): Promise<Array<{ ip: string; windows: QuotaWindowState[] }>>;
+  /** Finishes pending writes (the embedded store saves its counts in the spool). */
+  close(): Promise<void>;
 }

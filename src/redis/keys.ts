@@ -77,9 +77,9 @@ export class RedisKeys {
     return `${this.queueBase()}idem:${keyId}:${idempotencyKey}`;
   }
 
-  /** Payload ref uploaded by one key → job id (dedupe). */
-  queueDedupe(keyId: string, ref: string): string {
-    return `${this.queueBase()}dedupe:${keyId}:${ref}`;
+  /** Dedupe digest (bytes, upstream identity, fields: see job-record.ts) of one key → job id. */
+  queueDedupe(keyId: string, digest: string): string {
+    return `${this.queueBase()}dedupe:${keyId}:${digest}`;
   }
 
   /** Queue-wide keys: counters/tags hash, active-keys ZSET, leases, delayed, waiting and finished ZSETs. */

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { createRedis, waitReady } from '../redis/connect.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisPayloadStore } from './redis-payload-store.js';
+import { lockSpool } from './spool-lock.js';
 import { SpoolPayloadStore } from './spool-payload-store.js';
 import type { PayloadStore } from './payload-store.js';
 
@@ -24,7 +25,12 @@ export async function openBackend(config: Config): Promise<StoreBackend> {
     await waitReady(redis).catch(() => {});
     return { kind: 'redis', redis, keys, payloads: new RedisPayloadStore(redis, keys), close: () => redis.quit().then(() => {}, () => redis.disconnect()) };
   }
+  // Before anything in the spool is read or swept: it may belong to a running process.
+  const lock = await lockSpool(spoolDir);
   const payloads = new SpoolPayloadStore(spoolDir);
-  await payloads.init();
-  return { kind: 'memory', spoolDir, payloads, close: async () => {} };
+  await payloads.init().catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
+  return { kind: 'memory', spoolDir, payloads, close: () => lock.release() };
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -33,24 +33,27 @@ export class SpoolPayloadStore implements PayloadStore {
     const partial = join(this.dir, `${randomUUID()}.partial`);
     const intake = new PayloadIntake(maxBytes);
     const out = createWriteStream(partial);
+    // A disk error is this upload's failure, never an unhandled 'error' event.
+    let writeError: Error | undefined;
+    out.on('error', (error) => (writeError ??= error));
     try {
       for await (const raw of source) {
         const chunk = toBuffer(raw);
         intake.add(chunk);
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        if (writeError ?? out.destroyed) throw writeError ?? new Error('spool file closed while writing');
+        if (!out.write(chunk)) await once(out, 'drain');
       }
       out.end();
       await finished(out);
     } catch (error) {
-      // The file may still be opening: remove it only once the stream has closed, or it appears after.
-      const closed = out.closed ? Promise.resolve() : once(out, 'close');
-      out.destroy();
-      await closed;
-      await rm(partial, { force: true });
+      await discard(out, partial);
       throw error;
     }
     const stored = intake.finish();
-    await rename(partial, this.path(stored.ref));
+    await rename(partial, this.path(stored.ref)).catch(async (error: unknown) => {
+      await rm(partial, { force: true });
+      throw error;
+    });
     this.refs.set(stored.ref, (this.refs.get(stored.ref) ?? 0) + 1);
     return stored;
   }
@@ -83,4 +86,19 @@ export class SpoolPayloadStore implements PayloadStore {
   private path(ref: string): string {
     return join(this.dir, ref);
   }
+}
+
+/**
+ * Removes a refused upload's partial file. The stream may still be opening it, so the removal waits
+ * for 'close' (a destroyed stream always emits it), never for `once(out, 'close')`, which rejects on
+ * the error a destroyed stream may emit first: that skipped the removal, left the file behind, and
+ * replaced the refusal (413) with the stream's error (503).
+ */
+async function discard(out: WriteStream, partial: string): Promise<void> {
+  if (!out.closed) {
+    const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+    out.destroy();
+    await closed;
+  }
+  await rm(partial, { force: true });
 }

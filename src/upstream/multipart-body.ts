@@ -26,7 +26,7 @@ export function multipartBody(fields: ReadonlyArray<readonly [string, string]>, 
   const boundary = `----upgate${randomBytes(12).toString('hex')}`;
   const head = Buffer.from(
     fields.map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`).join('') +
-      (file ? `--${boundary}\r\nContent-Disposition: form-data; name="${quote(file.name)}"; filename="${quote(file.filename)}"\r\nContent-Type: ${file.contentType}\r\n\r\n` : ''),
+      (file ? `--${boundary}\r\nContent-Disposition: form-data; name="${quote(file.name)}"; ${filenameParameters(file.filename)}\r\nContent-Type: ${file.contentType}\r\n\r\n` : ''),
   );
   const tail = Buffer.from(`${file ? '\r\n' : ''}--${boundary}--\r\n`);
   async function* body(): AsyncGenerator<Buffer> {
@@ -35,6 +35,20 @@ export function multipartBody(fields: ReadonlyArray<readonly [string, string]>, 
     yield tail;
   }
   return { contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + (file?.size ?? 0) + tail.length, body: Readable.from(body(), { objectMode: false }) };
+}
+
+/**
+ * `filename="…"` as browsers send it (UTF-8, RFC 7578 §4.2), plus `filename*=UTF-8''…` (RFC 5987)
+ * when the name is not ASCII, so receivers that read only the extended form get it exactly.
+ */
+function filenameParameters(filename: string): string {
+  const plain = `filename="${quote(filename)}"`;
+  return /^[\x20-\x7e]*$/.test(filename) ? plain : `${plain}; filename*=UTF-8''${extendedValue(filename)}`;
+}
+
+/** RFC 5987 value-chars: encodeURIComponent leaves `!'()*` alone, which attr-char does not allow (except `!`). */
+function extendedValue(value: string): string {
+  return encodeURIComponent(value).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** Quotes a header parameter as browsers do (RFC 7578 §4.2): escape quotes and line breaks. */

@@ -44,13 +44,13 @@ queue: { maxBytes: 512KB, resultTtl: 5m }
       PORT: '9123',
       HOST: '127.0.0.1',
       REDIS_URL: 'redis://127.0.0.1:6390',
-      UPGATE_ADMIN_TOKEN: 'admin-secret',
+      UPGATE_ADMIN_TOKEN: 'admin-secret-0123456789',
       UPSTREAM_URL: 'http://127.0.0.1:3030',
       UPSTREAM_CLIENT_ID: 'client-1',
     });
     expect(config.server).toMatchObject({ port: 9123, host: '127.0.0.1' });
     expect(config.store.redisUrl).toBe('redis://127.0.0.1:6390');
-    expect(config.admin.token).toBe('admin-secret');
+    expect(config.admin.token).toBe('admin-secret-0123456789');
     expect(config.upstream.url).toBe('http://127.0.0.1:3030');
     expect(config.upstream.lanes).toEqual([{ id: 'default', clientId: 'client-1', limits: config.upstream.defaultLimits, clientLimits: [] }]);
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
+import { idempotencyScope } from '../../src/queue/job-record.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { multipart } from '../http/upload-harness.js';
 import { images, largePng } from '../support/images.js';
@@ -86,7 +87,7 @@ describe.each([
     if (!storeUrl) return (await gateway.queue.list()).some((job) => job.status === 'active');
     const redis = await connectRedis();
     try {
-      return (await redis.exists(new RedisKeys(gateway.config.store.prefix).queueIdempotency('app1', idempotencyKey))) === 1;
+      return (await redis.exists(new RedisKeys(gateway.config.store.prefix).queueIdempotency('app1', idempotencyScope({ idempotencyKey })!))) === 1;
     } finally {
       await redis.quit();
     }

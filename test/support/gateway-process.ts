@@ -26,15 +26,19 @@ export class GatewayProcess {
     readonly url: string,
     private readonly configPath: string,
     private readonly dir: string,
+    private readonly readyPath = '/readyz',
   ) {}
 
-  /** Writes the config (server.host/port filled in) and starts the process; resolves once GET /readyz answers 200. */
-  static async start(config: ConfigInput): Promise<GatewayProcess> {
+  /**
+   * Writes the config (server.host/port filled in) and starts the process; resolves once GET /readyz
+   * answers 200 (or `readyPath`, e.g. /healthz for a gateway that is meant not to be ready).
+   */
+  static async start(config: ConfigInput, options: { readyPath?: string } = {}): Promise<GatewayProcess> {
     const port = await freePort();
     const dir = await mkdtemp(join(tmpdir(), 'upgate-gateway-'));
     const configPath = join(dir, 'config.yaml');
     await writeFile(configPath, stringify({ ...config, server: { ...config.server, host: '127.0.0.1', port } }));
-    const gateway = new GatewayProcess(`http://127.0.0.1:${port}`, configPath, dir);
+    const gateway = new GatewayProcess(`http://127.0.0.1:${port}`, configPath, dir, options.readyPath ?? '/readyz');
     await gateway.restart();
     return gateway;
   }
@@ -86,7 +90,7 @@ export class GatewayProcess {
     void this.exited.then(() => (gone = true));
     while (Date.now() < deadline) {
       if (gone) throw new Error(`gateway exited before ready (code ${child.exitCode}, signal ${child.signalCode}):\n${this.tail}`);
-      const ready = await fetch(`${this.url}/readyz`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${this.url}${this.readyPath}`).then((r) => r.ok, () => false);
       if (ready) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

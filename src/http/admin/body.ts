@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { quotaOverrideSchema } from '../../config/schema.js';
+import { quotaOverrideSchema, weightSchema } from '../../config/schema.js';
 import { GatewayError } from '../../errors/catalogue.js';
 
 const keyId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'ids are 1-64 letters, digits, "_", "." or "-"');
-const weight = z.number().positive();
+const weight = weightSchema;
 
 export const createKeyBody = z.strictObject({ id: keyId, quotas: quotaOverrideSchema.optional(), weight: weight.optional() });
 

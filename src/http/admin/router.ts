@@ -1,7 +1,9 @@
 import express, { Router } from 'express';
 import type { QuotaPolicy } from '../../config/schema.js';
 import { GatewayError } from '../../errors/catalogue.js';
+import type { BadKeyGuard } from '../../keys/bad-key-guard.js';
 import type { KeyRegistry } from '../../keys/types.js';
+import type { Logger } from '../../ops/logger.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { UploadQueue } from '../../queue/types.js';
 import type { Admission } from '../../quota/types.js';
@@ -18,6 +20,11 @@ export interface AdminDeps {
   metrics: Metrics;
   /** The gateway's quota policy, shown for keys without their own. Default `all`. */
   defaultPolicy?: QuotaPolicy;
+  /** Wrong tokens count as failed attempts here, as bad API keys do. */
+  badKeys: BadKeyGuard;
+  /** server.trustProxy, to find the client IP of a failed login. */
+  trustProxy: readonly string[];
+  logger: Logger;
 }
 
 /** The admin API, mounted at /admin. Errors go to the app's one error middleware. */
@@ -31,7 +38,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
     return router;
   }
   const routeDeps = { ...deps, defaultPolicy: deps.defaultPolicy ?? 'all' };
-  router.use(adminAuth(token), express.json({ limit: '64kb' }));
+  router.use(adminAuth(token, { badKeys: deps.badKeys, trustProxy: deps.trustProxy, logger: deps.logger }), express.json({ limit: '64kb' }));
   router.use('/keys', keysRoutes(routeDeps));
   router.use(statusRoutes(routeDeps));
   return router;

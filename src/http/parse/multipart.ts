@@ -61,6 +61,8 @@ export function readMultipart(req: Request, res: Response, payloads: PayloadStor
     };
     const upload = multer({
       storage,
+      // Browsers and HTTP clients send non-ASCII filenames as raw UTF-8 (WHATWG, RFC 7578 §4.2); latin1, multer's default, garbles them.
+      defParamCharset: 'utf8',
       limits: {
         fileSize: maxUploadBytes,
         // A base64 text part: the encoded cap plus room for a data: prefix.

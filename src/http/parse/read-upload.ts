@@ -9,6 +9,7 @@ import { detectMediaType } from './media-type.js';
 import { readMultipart, type ReceivedBody } from './multipart.js';
 import { readRawBody } from './raw-body.js';
 import { storePayload } from './store-payload.js';
+import { checkUpstreamFields } from './upstream-fields.js';
 
 export interface ParsedUpload {
   source: UploadSource;
@@ -43,10 +44,11 @@ export async function readUpload(req: Request, options: ReadUploadOptions): Prom
     stored = file ? [file.stored] : [];
     const fields = { ...textFields(req.query), ...textFields(body.fields) };
     if (file?.filename && fields.name === undefined) fields.name = file.filename;
+    const passed = checkUpstreamFields(passThrough(fields));
     const source = file ? await payloadSource(file.stored) : await textSource(fields, options, stored);
     return {
       source,
-      fields: passThrough(fields),
+      fields: passed,
       ...(fields.key !== undefined ? { key: fields.key } : {}),
       ...(fields.callback_url !== undefined ? { callbackUrl: fields.callback_url } : {}),
       release: () => (source.kind === 'payload' ? options.payloads.release(source.ref) : Promise.resolve()),
