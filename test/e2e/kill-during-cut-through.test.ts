@@ -4,7 +4,7 @@ import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { appKeys, distinctPng, E2eSandbox, type E2eStore } from './e2e-fixture.js';
 
 const [key] = appKeys(1);
-const adminToken = 'e2e-admin-token';
+const adminToken = 'e2e-admin-token-of-enough-length';
 
 describe.each(['redis', 'embedded'] as const)('a gateway killed while it forwards an upload straight (%s store)', (store: E2eStore) => {
   let sandbox: E2eSandbox;
