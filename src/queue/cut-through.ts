@@ -4,11 +4,9 @@ import type { LaneGrant } from '../upstream/lane-pool.js';
 import { forward, type ForwardDeps } from './forward.js';
 import type { JobRecord } from './job-record.js';
 import type { ClaimResult, JobOutcome, JobStore } from './job-store.js';
-import type { QueueSignals } from './queue-signals.js';
 
 export interface CutThroughDeps extends ForwardDeps {
   store: JobStore;
-  signals: QueueSignals;
   /** Where the request's bytes are: held by this process, never in the shared store. */
   held: PayloadStore;
 }
@@ -52,14 +50,12 @@ export class CutThrough {
       return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.countAttempt ? 1 : 0) } };
     }
     const outcome: JobOutcome = verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error };
-    // The finish notice goes out right behind the finish, on the same connection, so whoever it
-    // wakes reads the finished job; sent without waiting, both cost one round trip with the reconcile.
+    // The finish (which notifies waiters of repeats) and the reconcile go out together: one round trip.
     const ended = store.finishDirect(claimed, outcome).catch((error: unknown) => {
       // The upload happened: the client still gets its answer; only repeats may not find it.
       metrics.storeErrors.inc({ operation: 'finish' });
       logger.warn({ err: error, job: job.id }, 'could not record a cut-through answer');
     });
-    this.deps.signals.finished(job.id);
     await Promise.all([ended, reconciled]);
     const { direct: _direct, ...finished } = claimed;
     return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() } };
