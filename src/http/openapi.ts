@@ -1,3 +1,4 @@
+import { operatorPaths } from './openapi-operator.js';
 import { uploadPaths } from './response-format.js';
 
 /**
@@ -128,6 +129,7 @@ export const openApiDocument = {
     schemas,
   },
   paths: {
+    ...operatorPaths,
     ...Object.fromEntries(uploadPaths.map((path) => [path, uploadOperation(path)])),
     '/3/credits': { get: { tags: ['uploads'], summary: "The key's and the client IP's remaining uploads", security: gatewayKeyAuth, responses: { 200: json(ref('Credits'), 'Credits'), 401: v3Error, 403: v3Error } } },
     '/3/credits.json': { get: { tags: ['uploads'], summary: 'Same as /3/credits', security: gatewayKeyAuth, responses: { 200: json(ref('Credits'), 'Credits'), 401: v3Error, 403: v3Error } } },
@@ -138,6 +140,21 @@ export const openApiDocument = {
         security: gatewayKeyAuth,
         parameters: [idParam('Job id from the 202 answer')],
         responses: { 200: json(obj({ data: ref('Job'), success: { type: 'boolean' }, status: int }), 'The job'), 404: v3Error },
+      },
+    },
+    '/': {
+      get: {
+        tags: ['operations'],
+        summary: 'What this gateway is: version, store, lanes and links (JSON, or a small HTML page for a browser)',
+        responses: {
+          200: {
+            description: 'About this gateway',
+            content: {
+              'application/json': { schema: obj({ name: str, version: str, store: { enum: ['redis', 'embedded'] }, upstream: str, lanes: int, warning: str, links: { type: 'object', additionalProperties: str } }, ['name', 'version', 'store', 'lanes', 'links']) },
+              'text/html': { schema: str },
+            },
+          },
+        },
       },
     },
     '/healthz': { get: { tags: ['operations'], summary: 'Liveness', responses: { 200: json(obj({ status: str }, []), 'The process is up') } } },

@@ -18,6 +18,8 @@ import { fairPosition } from './fair-order.js';
 import { adminJobView, jobError, jobView, newJobRecord, storedError, type JobRecord } from './job-record.js';
 import { withFinishEffects, type EnqueueResult, type JobStore, type StoreLimits } from './job-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
+import { OperatorHolds } from '../ops/operator-holds.js';
+import { QueueOperator } from './queue-operator.js';
 import { LocalSignals, RedisSignals, type QueueSignals } from './queue-signals.js';
 import { RedisJobStore } from './redis-job-store.js';
 import type { AdminJobView, LaneSnapshot, QueueStats, UploadQueue } from './types.js';
@@ -81,7 +83,9 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
     signals = new LocalSignals();
     store = withFinishEffects(opened.store, backend.payloads, signals);
   }
-  return new FairUploadQueue(deps, store, signals, new LanePool(config, backend, clock), clock);
+  const pool = new LanePool(config, backend, clock);
+  pool.holds = new OperatorHolds(backend, clock);
+  return new FairUploadQueue(deps, store, signals, pool, clock);
 }
 
 /** The durable fair queue behind the upload routes, the admin API and the dashboard. */
@@ -98,6 +102,7 @@ class FairUploadQueue implements UploadQueue {
   private stopping = false;
   /** Set once stop() begins: uploads go to the queue, none is forwarded straight any more. */
   private closing = false;
+  readonly operator: QueueOperator;
 
   constructor(
     private readonly deps: UploadQueueDeps,
@@ -110,6 +115,7 @@ class FairUploadQueue implements UploadQueue {
     this.dispatcher = new Dispatcher({ config, store, pool, upstream, payloads: deps.backend.payloads, signals, metrics, logger, clock, ...(callbacks ? { callbacks } : {}) });
     if (deps.held) this.cutThrough = new CutThrough({ config, store, pool, upstream, held: deps.held, metrics, logger, clock });
     signals.onFinished((jobId) => this.waiters.get(jobId)?.forEach((wake) => wake()));
+    this.operator = new QueueOperator({ store, signals, pool, holds: pool.holds!, payloads: deps.backend.payloads, metrics, submit: (request, options) => this.submit(request, options) });
   }
 
   /**
