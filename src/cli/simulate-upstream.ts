@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../config/units.js';
-import { startSimulator } from '../simulator/server.js';
 import type { WindowLimit } from '../simulator/fixed-windows.js';
 
 /** `10/10s` → { limit: 10, windowMs: 10000 }, collected across repeated flags. */
@@ -33,6 +32,8 @@ export function simulateUpstreamCommand(): Command {
     .option('--client-limit <limit/window>', 'uploads per Client-ID, repeatable (default 12500/1d)', windowLimit)
     .option('--latency <duration>', 'delay before every answer', duration, 0)
     .action(async (flags: { host: string; port: number; ipLimit?: WindowLimit[]; clientLimit?: WindowLimit[]; latency: number }) => {
+      // Loaded only for this command: `upgate serve` never pays for the simulator's modules.
+      const { startSimulator } = await import('../simulator/server.js');
       const simulator = await startSimulator({
         host: flags.host,
         port: flags.port,

@@ -55,8 +55,11 @@ export class CutThrough {
       // The upload happened: the client still gets its answer; only repeats may not find it.
       metrics.storeErrors.inc({ operation: 'finish' });
       logger.warn({ err: error, job: job.id }, 'could not record a cut-through answer');
+      return true;
     });
-    await Promise.all([ended, reconciled]);
+    const [first] = await Promise.all([ended, reconciled]);
+    // Counted as the dispatcher counts a job it ends (once: unless the claim had lapsed and a repeat took over).
+    if (first) metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
     const { direct: _direct, ...finished } = claimed;
     return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() } };
   }

@@ -223,7 +223,7 @@ export class RedisJobStore implements JobStore {
     const [code, id] = await runScript<[number, string?]>(
       this.redis,
       'claimDirectJob',
-      [k.queueShared('active'), k.queueJob(job.id), k.queueIdempotency(job.keyId, idempotencyScope(job) ?? ''), k.queueDedupe(job.keyId, digest ?? '')],
+      k.claimDirectKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest }),
       [job.id, this.limits.leaseMs, this.limits.resultTtlMs, job.idempotencyKey ? 1 : 0, useDedupe ? 1 : 0, ...Object.entries(encodeJob(job)).flat()],
     );
     if (code === 0) return { kind: 'backlog' };
@@ -239,7 +239,7 @@ export class RedisJobStore implements JobStore {
     const ended = await runScript<number>(
       this.redis,
       'finishDirectJob',
-      [this.keys.queueJob(job.id), this.keys.queueShared('finished')],
+      this.keys.finishDirectKeys(job.id),
       [job.id, outcome.status, field, JSON.stringify(value), this.limits.resultTtlMs, finishedListed, notice.channel, notice.message],
     );
     if (ended !== 1) return false;
