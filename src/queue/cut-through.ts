@@ -33,18 +33,12 @@ export class CutThrough {
     const { store, pool, held, metrics, logger } = this.deps;
     const [claim, grant] = await this.claimAndReserve(job);
     if (claim.kind !== 'claimed' || !grant.lane) {
-      if (grant.lane) await pool.refund(grant.lane).catch(() => {});
+      if (grant.lane) await pool.refund(grant).catch(() => {});
       // Claimed but no budget: the queue takes the claimed job over under the same id.
       return claim.kind === 'existing' ? { kind: 'existing', job: claim.job } : { kind: 'queue', job };
     }
     const claimed: JobRecord = { ...job, status: 'active', direct: true, lane: grant.lane.id };
-    const forwarded = await forward(this.deps, grant.lane, claimed, held).catch((error: unknown) => {
-      // Only pausing the lane after a 429 can fail here (the store is away): the queue retries it.
-      logger.warn({ err: error, job: job.id }, 'cut-through answer not recorded; the upload is queued');
-      return undefined;
-    });
-    if (!forwarded) return { kind: 'queue', job };
-    const { verdict, reconciled } = forwarded;
+    const { verdict, reconciled } = await forward(this.deps, grant, claimed, held);
     if (verdict.kind === 'again') {
       await reconciled;
       return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.countAttempt ? 1 : 0) } };
@@ -74,7 +68,7 @@ export class CutThrough {
     const granted: LaneGrant = grant.status === 'fulfilled' ? grant.value : { retryInMs: 0 };
     if (grant.status === 'rejected') logger.warn({ err: grant.reason }, 'lane reservation failed; the upload is queued');
     if (claim.status === 'fulfilled') return [claim.value, granted];
-    if (granted.lane) await pool.refund(granted.lane).catch(() => {});
+    if (granted.lane) await pool.refund(granted).catch(() => {});
     metrics.storeErrors.inc({ operation: 'enqueue' });
     throw new GatewayError('storeUnavailable', { retryAfterSeconds: 1, cause: claim.reason });
   }

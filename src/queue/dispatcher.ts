@@ -3,8 +3,8 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PayloadStore } from '../store/payload-store.js';
-import type { LanePool } from '../upstream/lane-pool.js';
-import type { Lane, UpstreamClient } from '../upstream/types.js';
+import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
+import type { UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
 import { forward, type Forwarded, type ForwardVerdict } from './forward.js';
 import type { JobOutcome, JobStore, LeasedJob } from './job-store.js';
@@ -86,15 +86,15 @@ export class Dispatcher {
           continue;
         }
         const leased = await store.dequeue(grant.lane.id).catch(async (error: unknown) => {
-          await pool.refund(grant.lane);
+          await pool.refund(grant);
           throw error;
         });
         if (!leased) {
           // Another instance took it first.
-          await pool.refund(grant.lane);
+          await pool.refund(grant);
           continue;
         }
-        const done = this.dispatch(leased, grant.lane).finally(() => {
+        const done = this.dispatch(leased, grant).finally(() => {
           this.inFlight.delete(leased.job.id);
           this.poke();
         });
@@ -122,11 +122,11 @@ export class Dispatcher {
     });
   }
 
-  private async dispatch(leased: LeasedJob, lane: Lane): Promise<void> {
+  private async dispatch(leased: LeasedJob, grant: LaneReservation): Promise<void> {
     const { metrics, logger } = this.deps;
     let forwarded: Forwarded | undefined;
     try {
-      forwarded = await forward(this.deps, lane, leased.job);
+      forwarded = await forward(this.deps, grant, leased.job);
       await this.settle(leased, forwarded.verdict);
     } catch (error) {
       // The lease expires and the job is dispatched again: at-least-once.

@@ -5,8 +5,8 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { UpstreamImage } from '../uploads/types.js';
-import type { LanePool } from '../upstream/lane-pool.js';
-import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
+import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
+import type { UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
 import { storedError, uploadRequestOf, type JobRecord, type StoredError } from './job-record.js';
 
 export interface ForwardDeps {
@@ -34,34 +34,38 @@ export interface Forwarded {
 /**
  * One upstream attempt through a lane whose budget is already reserved, shared by the dispatcher
  * (queued jobs) and the cut-through (uploads forwarded straight from their request): send, learn the
- * budget from the answer, pause the lane after a 429, and judge retries against upstream.attempts.
+ * budget from the answer (which pauses the lane after a 429), and judge retries against upstream.attempts.
  * `payloads` is where the bytes are read from (the durable store, or the process's held payloads).
  */
-export async function forward(deps: ForwardDeps, lane: Lane, job: JobRecord, payloads?: PayloadStore): Promise<Forwarded> {
+export async function forward(deps: ForwardDeps, grant: LaneReservation, job: JobRecord, payloads?: PayloadStore): Promise<Forwarded> {
   const { upstream, pool, metrics, logger, clock, config } = deps;
+  const { lane } = grant;
   let answer: UpstreamAnswer;
   try {
     answer = await upstream.send(lane, uploadRequestOf(job), payloads);
   } catch (error) {
     // The client throws only for failures on our side (e.g. the payload unreadable) before anything
     // reached the upstream: give the budget back, and retry like any other transient failure.
-    await pool.refund(lane).catch(() => {});
+    await pool.refund(grant).catch(() => {});
     answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
   }
   metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
   // The budget learns from the answer while the job is settled: the client need not wait for both.
-  const reconciled = pool.reconcile(lane, answer.limits).catch((error: unknown) => {
+  // After a 429 this gives the upload back and pauses the subject the answer concerns, in the same step.
+  const learning = pool.reconcile(grant, answer).catch((error: unknown) => {
     metrics.storeErrors.inc({ operation: 'reconcile' });
     logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
+    return {} as { pausedUntil?: number };
   });
+  const reconciled = learning.then(() => {});
   switch (answer.kind) {
     case 'ok':
       return { verdict: { kind: 'done', image: answer.image }, reconciled };
     case 'rejected':
       return { verdict: { kind: 'failed', error: storedError(new GatewayError('upstreamFailed', { message: answer.message })) }, reconciled };
     case 'rate-limited': {
-      const until = await pool.pause(lane, answer.limits.retryAt ?? answer.limits.address?.resetAt);
-      logger.warn({ lane: lane.id, until: new Date(until).toISOString(), job: job.id }, 'upstream answered 429; lane paused');
+      const { pausedUntil } = await learning;
+      logger.warn({ lane: lane.id, until: pausedUntil && new Date(pausedUntil).toISOString(), message: answer.message, job: job.id }, 'upstream answered 429; lane paused');
       return { verdict: { kind: 'again', dueAt: clock(), countAttempt: false }, reconciled };
     }
     case 'retryable': {
