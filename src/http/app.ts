@@ -5,6 +5,7 @@ import type { BadKeyGuard } from '../keys/bad-key-guard.js';
 import type { KeyRegistry } from '../keys/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { SharedTotals } from '../ops/shared-totals.js';
 import type { UsageHistoryStore } from '../ops/usage-history.js';
 import type { CallbackSender } from '../queue/callbacks.js';
 import type { UploadQueue } from '../queue/types.js';
@@ -13,6 +14,7 @@ import type { StoreBackend } from '../store/backend.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import { dashboardRouter } from '../dashboard/router.js';
 import { createAdminRouter } from './admin/router.js';
+import { corsMiddleware, corsPaths } from './cors.js';
 import { metricsHandler } from '../ops/metrics-route.js';
 import { errorMiddleware, notFoundHandler } from './error-middleware.js';
 import { openApiDocument } from './openapi.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   queue: UploadQueue;
   callbacks: CallbackSender;
   metrics: Metrics;
+  /** Operator-facing totals shared by every instance on the store. */
+  totals: SharedTotals;
   logger: Logger;
   clock: Clock;
   /** Per-minute usage per key and lane, for /admin/usage/history. */
@@ -48,8 +52,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, { trustProxy: config.server.trustProxy }));
 
+  app.use(corsPaths, corsMiddleware({ config, registry: deps.registry }));
   const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, held: deps.held, uploads: deps.queue });
   const upstreamConfigured = requireUpstream(config);
   for (const path of uploadPaths) app.post(path, upstreamConfigured, upload);
@@ -73,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
       admission: deps.admission,
       queue: deps.queue,
       metrics,
+      totals: deps.totals,
       defaultPolicy: config.quotas.policy,
       badKeys: deps.badKeys,
       trustProxy: config.server.trustProxy,

@@ -7,6 +7,7 @@ import type { PayloadStore } from '../store/payload-store.js';
 import type { UpstreamImage } from '../uploads/types.js';
 import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
 import type { UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
+import { backoffMs } from './dispatcher.js';
 import { storedError, uploadRequestOf, type JobRecord, type StoredError } from './job-record.js';
 
 export interface ForwardDeps {
@@ -77,10 +78,4 @@ export async function forward(deps: ForwardDeps, grant: LaneReservation, job: Jo
       return { verdict: { kind: 'again', dueAt: clock() + backoffMs(config.upstream.retryBackoff, attempts), countAttempt: true }, reconciled };
     }
   }
-}
-
-/** Doubling backoff with "equal jitter": half fixed, half random, so retries of many jobs spread out. */
-export function backoffMs(firstMs: number, attempt: number): number {
-  const base = firstMs * 2 ** (attempt - 1);
-  return base / 2 + Math.random() * (base / 2);
 }

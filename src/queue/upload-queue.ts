@@ -127,7 +127,7 @@ class FairUploadQueue implements UploadQueue {
    */
   async submit(request: UploadRequest, options: { waitMs: number; held?: boolean }): Promise<SubmitOutcome> {
     // The id is chosen here, before the enqueue, so a lost reply can be settled by reading it back.
-    let job = newJobRecord(randomUUID(), request, this.clock());
+    let job = newJobRecord(randomUUID(), request, this.clock(), this.deps.config.upstream.url);
     if (options.held) {
       const direct = await this.forwardDirect(job);
       if (direct.kind === 'finished') this.deps.metrics.uploadPaths.inc({ path: 'direct' });
@@ -274,7 +274,38 @@ class FairUploadQueue implements UploadQueue {
   }
 
   async start(): Promise<void> {
+    await this.reportRecovered();
     this.dispatcher.start();
+  }
+
+  async releaseHeld(): Promise<{ released: number; upstream: string }> {
+    const { upstream } = this.deps.config;
+    const released = await this.store.releaseHeld(upstream.url);
+    if (released > 0) {
+      this.deps.logger.warn({ jobs: released, upstream: upstream.url }, 'released held jobs: they go to the configured upstream');
+      this.signals.enqueued();
+    }
+    return { released, upstream: upstream.url };
+  }
+
+  /**
+   * Says at start where the queued jobs will go. Jobs accepted for another upstream (upstream.url
+   * changed while they waited) are held by the dispatcher, unless queue.recoverToNewUpstream.
+   */
+  private async reportRecovered(): Promise<void> {
+    const { config, logger } = this.deps;
+    const current = config.upstream.url;
+    const waiting = await this.store.list({ status: 'queued', limit: config.queue.maxJobs });
+    if (waiting.length === 0) return;
+    const byUpstream = new Map<string, number>();
+    for (const job of waiting) byUpstream.set(job.upstream ?? current, (byUpstream.get(job.upstream ?? current) ?? 0) + 1);
+    const others = [...byUpstream].filter(([url]) => url !== current);
+    logger.info({ jobs: byUpstream.get(current) ?? 0, upstream: current }, 'queued jobs found at start go to the configured upstream');
+    for (const [url, jobs] of others) {
+      if (config.queue.recoverToNewUpstream) logger.warn({ jobs, acceptedFor: url, upstream: current }, 'queued jobs accepted for another upstream go to the configured one (queue.recoverToNewUpstream)');
+      else logger.warn({ jobs, acceptedFor: url, upstream: current }, 'queued jobs accepted for another upstream are held, not sent: release them with `upgate jobs --release-held` (POST /admin/jobs/release-held) or set queue.recoverToNewUpstream: true');
+    }
+    if (config.queue.recoverToNewUpstream) await this.releaseHeld();
   }
 
   async stop(graceMs = 10_000): Promise<void> {
@@ -306,6 +337,7 @@ class FairUploadQueue implements UploadQueue {
       oldestAgeMs: counts.oldestCreatedAt === undefined ? 0 : Math.max(0, now - counts.oldestCreatedAt),
       drainEta: drainEta ?? Number.POSITIVE_INFINITY,
       byKey: counts.byKey,
+      held: counts.held,
     };
     if (this.pool.lanes.length === 0) stats.stalled = stalledNoLanes;
     this.updateMetrics(stats, lanes);
@@ -317,12 +349,8 @@ class FairUploadQueue implements UploadQueue {
   }
 
   async list(filter: { status?: JobView['status']; keyId?: string; limit?: number } = {}): Promise<AdminJobView[]> {
-    const limit = filter.limit ?? 100;
-    const jobs = await this.store.list({ limit: filter.keyId ? limit * 10 : limit, ...(filter.status ? { status: filter.status } : {}) });
-    return jobs
-      .filter((job) => !filter.keyId || job.keyId === filter.keyId)
-      .slice(0, limit)
-      .map(adminJobView);
+    const jobs = await this.store.list({ limit: filter.limit ?? 100, ...(filter.status && { status: filter.status }), ...(filter.keyId && { keyId: filter.keyId }) });
+    return jobs.map(adminJobView);
   }
 
   async inspect(jobId: string): Promise<AdminJobView | undefined> {
