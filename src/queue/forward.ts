@@ -8,7 +8,7 @@ import type { UpstreamImage } from '../uploads/types.js';
 import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
 import type { UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
 import { backoffMs } from './dispatcher.js';
-import { storedError, uploadRequestOf, type JobRecord, type StoredError } from './job-record.js';
+import { jobLogFields, storedError, uploadRequestOf, type JobRecord, type StoredError } from './job-record.js';
 
 export interface ForwardDeps {
   config: Config;
@@ -59,11 +59,16 @@ export async function forward(deps: ForwardDeps, grant: LaneReservation, job: Jo
     return {} as { pausedUntil?: number };
   });
   const reconciled = learning.then(() => {});
+  const line = { ...jobLogFields(job), lane: lane.id, outcome: answer.kind, attempts: job.attempts + 1 };
   switch (answer.kind) {
     case 'ok':
+      logger.info(line, 'dispatched');
       return { verdict: { kind: 'done', image: answer.image }, reconciled };
-    case 'rejected':
-      return { verdict: { kind: 'failed', error: storedError(new GatewayError('upstreamFailed', { message: answer.message })) }, reconciled };
+    case 'rejected': {
+      const error = new GatewayError('upstreamFailed', { message: answer.message });
+      logger.info({ ...line, upstreamStatus: answer.status, code: error.code }, 'dispatched');
+      return { verdict: { kind: 'failed', error: storedError(error) }, reconciled };
+    }
     case 'rate-limited': {
       const { pausedUntil } = await learning;
       logger.warn({ lane: lane.id, until: pausedUntil && new Date(pausedUntil).toISOString(), message: answer.message, job: job.id }, 'upstream answered 429; lane paused');

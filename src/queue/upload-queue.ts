@@ -190,7 +190,7 @@ class FairUploadQueue implements UploadQueue {
   /** Done, failed (thrown), or 202 with where the job stands once `waitMs` has passed. */
   private async answer(job: JobRecord, waitMs: number): Promise<SubmitOutcome> {
     const settled = await this.waitFinished(job, waitMs).catch((error: unknown) => this.storeFailed('wait', error, job));
-    if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result };
+    if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result, ...(settled.lane && { lane: settled.lane }) };
     if (settled.status === 'failed') throw jobError(settled);
     // A repeat of an upload still being forwarded straight from another request: its bytes are in no
     // store, so no 202 may promise it; the client retries and then gets its answer.
