@@ -53,12 +53,8 @@ describe('an idle gateway’s Redis after a drain', () => {
     expect([200, 202]).toContain(await post({ 'idempotency-key': 'once' }));
     await expect.poll(async () => (await simulator.stats()).uploads, { timeout: 20_000 }).toBe(6);
 
-    // While jobs are done but their results not yet expired, everything left has a TTL.
-    const during = await keysUnder(redis, prefix);
-    const withoutTtl = [];
-    for (const key of during) if (!baseline.includes(key) && (await redis.pttl(key)) < 0) withoutTtl.push(key);
-    expect(withoutTtl).toEqual([]);
-    // Then the queue, its payloads and the quota windows are gone. Lane budget records, daily usage
+    // The queue, its payloads and the quota windows go (payloads with their jobs, the rest by TTL; a
+    // payload may be released just after its answer, so this is awaited, not read once). Lane budget records, daily usage
     // history and the dashboard's totals outlive a drain by design (credit budgets, history, counts
     // shown to operators), each under its own TTL.
     const kept = (key: string) => [`${prefix}{lanes}:`, `${prefix}{usage}:`, `${prefix}{stats}:`].some((tag) => key.startsWith(tag));
