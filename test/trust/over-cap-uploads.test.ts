@@ -6,11 +6,12 @@ import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { E2eSandbox, type E2eStore } from '../e2e/e2e-fixture.js';
 import { appKey, startTrustGateway, storedPayloads, stores } from './trust-fixture.js';
 
-const cap = 256 * 1024;
+const cap = 10 * 1024 * 1024;
+// The sizes of the report (10 MB cap, 12 MB uploads): smaller ones rarely hit the close/error race.
 const uploads = 40;
-const image = largePng(cap + 128 * 1024);
+const image = largePng(12 * 1024 * 1024);
 
-/** POSTs `body` chunked (no Content-Length) in 16 KB pieces; resolves with the status once the answer comes. */
+/** POSTs `body` chunked (no Content-Length) in 256 KB pieces; resolves with the status once the answer comes. */
 function postChunked(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/3/image`, { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked', authorization: `Client-ID ${appKey}` } }, (res) => {
@@ -23,7 +24,7 @@ function postChunked(url: string, headers: Record<string, string>, body: Buffer)
     let offset = 0;
     const pump = () => {
       while (offset < body.length) {
-        const piece = body.subarray(offset, (offset += 16 * 1024));
+        const piece = body.subarray(offset, (offset += 256 * 1024));
         if (!req.write(piece)) return void req.once('drain', pump);
       }
       req.end();
