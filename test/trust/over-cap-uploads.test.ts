@@ -73,7 +73,7 @@ describe.each(stores)('over-cap chunked uploads (%s store)', (store: E2eStore) =
     );
     expect(statuses).toEqual(Array.from({ length: uploads }, () => 413));
     // The last removals may still be under way when the last answer arrives.
-    await vi.waitFor(async () => expect(await storedPayloads(sandbox, store)).toEqual([]), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(async () => expect(await storedPayloads(sandbox, store)).toEqual([]), { timeout: 15_000, interval: 50 });
     expect((await simulator.stats()).uploads).toBe(0);
   });
 });
