@@ -1,6 +1,19 @@
-import { Command } from 'commander';
+import { once } from 'node:events';
+import { Command, InvalidArgumentError } from 'commander';
 import type { DemoSummary } from '../demo/run-demo.js';
 import { action, CliError } from './run.js';
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65_535) throw new InvalidArgumentError(`expected a port 0-65535, got "${value}"`);
+  return number;
+}
+
+/** `--keep`: the gateway and its dashboard stay up, with everything the run left to look at, until Ctrl-C. */
+async function untilInterrupted(dashboardUrl: string): Promise<void> {
+  process.stdout.write(`\nKeeping the gateway up: open ${dashboardUrl}\nPress Ctrl-C to stop.\n`);
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+}
 
 function printSummary(summary: DemoSummary): void {
   const { direct, upgate } = summary;
@@ -23,13 +36,24 @@ export function demoCommand(): Command {
     .description('show, on this machine alone, apps behind one IP hitting upstream limits directly and getting everything through upgate')
     .option('--fast', 'a smaller, quicker run (for tests)')
     .option('--json', 'print the summary as JSON')
+    .option('--keep', 'keep the gateway and its dashboard up after the run, until Ctrl-C')
+    .option('--port <port>', 'gateway port (default: any free port)', port)
+    .option('--upstream-port <port>', 'simulator port (default: any free port)', port)
     .action(
-      action(async (flags: { fast?: boolean; json?: boolean }) => {
+      action(async (flags: { fast?: boolean; json?: boolean; keep?: boolean; port?: number; upstreamPort?: number }) => {
         // Loaded on use: the other commands stay quick to start without the whole gateway.
         const { runDemo } = await import('../demo/run-demo.js');
-        const summary = await runDemo({ fast: flags.fast ?? false, out: flags.json ? process.stderr : process.stdout });
-        if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-        else printSummary(summary);
+        const report = (summary: DemoSummary) => (flags.json ? process.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(summary));
+        const summary = await runDemo({
+          fast: flags.fast ?? false,
+          out: flags.json ? process.stderr : process.stdout,
+          ...(flags.port !== undefined && { port: flags.port }),
+          ...(flags.upstreamPort !== undefined && { upstreamPort: flags.upstreamPort }),
+          whileUp: async (summary, dashboardUrl) => {
+            report(summary);
+            if (flags.keep) await untilInterrupted(dashboardUrl);
+          },
+        });
         const { upgate } = summary;
         if (upgate.delivered !== upgate.submitted || upgate.upstream429s > 0) throw new CliError('the demo did not deliver everything without upstream 429s');
       }),

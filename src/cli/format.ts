@@ -1,3 +1,5 @@
+import { formatDuration } from '../config/units.js';
+
 /** Plain-text helpers for CLI output: aligned tables and human durations. */
 
 /** Columns padded to their widest cell; numbers-looking columns are right-aligned. */
@@ -24,6 +26,15 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** JSON for scripts, with window lengths written as the config writes them (`"window": "1m"`, not 60000 ms). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(withConfigDurations(value), null, 2)}\n`);
+}
+
+function withConfigDurations(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withConfigDurations);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([name, field]) => (name === 'windowMs' && typeof field === 'number' ? ['window', formatDuration(field)] : [name, withConfigDurations(field)])),
+  );
 }

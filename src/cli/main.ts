@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { version } from '../version.js';
+import { configCommand } from './config-check.js';
 import { demoCommand } from './demo.js';
 import { jobsCommand } from './jobs.js';
 import { keysCommand } from './keys.js';
+import { lanesCommand } from './lanes.js';
 import { usageExitCodes } from './run.js';
 import { simulateUpstreamCommand } from './simulate-upstream.js';
 import { serveCommand } from './serve.js';
@@ -10,12 +13,16 @@ import { usageCommand } from './usage.js';
 
 const program = new Command('upgate')
   .description('Rate-limit-aware upload gateway: Imgur-compatible uploads, per-key and per-IP quotas, upstream lane budgets, a durable fair queue.')
-  .showHelpAfterError();
+  .version(version, '-V, --version');
 program.addCommand(serveCommand());
 program.addCommand(simulateUpstreamCommand());
-program.addCommand(usageExitCodes(keysCommand()));
-program.addCommand(usageExitCodes(usageCommand()));
-program.addCommand(usageExitCodes(jobsCommand()));
-program.addCommand(usageExitCodes(demoCommand()));
+program.addCommand(keysCommand());
+program.addCommand(usageCommand());
+program.addCommand(lanesCommand());
+program.addCommand(jobsCommand());
+program.addCommand(configCommand());
+program.addCommand(demoCommand());
+// Every level, the program itself included, exits 2 on a usage error (unknown command or option).
+usageExitCodes(program);
 
 await program.parseAsync(process.argv);

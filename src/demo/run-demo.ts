@@ -22,10 +22,20 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
  * The side-by-side demo: the same apps behind one shared IP upload first straight to an Imgur-like
  * upstream (and hit its per-IP limit), then through upgate with three lanes (and never do).
  */
-export async function runDemo(options: { fast: boolean; out: NodeJS.WriteStream }): Promise<DemoSummary> {
+export interface DemoOptions {
+  fast: boolean;
+  out: NodeJS.WriteStream;
+  /** Gateway and simulator ports; default any free port. */
+  port?: number;
+  upstreamPort?: number;
+  /** Called with the summary while the gateway and its dashboard are still up (`--keep` waits here). */
+  whileUp?: (summary: DemoSummary, dashboardUrl: string) => Promise<void>;
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { out } = options;
   const scenario = demoScenario(options.fast);
-  const simulator = await startSimulator({ ipLimits: [scenario.ipLimit] });
+  const simulator = await startSimulator({ ipLimits: [scenario.ipLimit], port: options.upstreamPort ?? 0 });
   try {
     const limitText = `${scenario.ipLimit.limit} uploads per ${seconds(scenario.ipLimit.windowMs)} per IP`;
     out.write(`upstream simulator at ${simulator.url} (Imgur-like limit scaled to seconds: ${limitText})\n\n`);
@@ -34,8 +44,7 @@ export async function runDemo(options: { fast: boolean; out: NodeJS.WriteStream 
     out.write(`  → ${direct.ok} uploaded, ${direct.rejected} refused with 429 "${direct.message ?? ''}"\n\n`);
 
     out.write(`Phase 2: through upgate. The same apps send the same uploads to upgate, which has ${scenario.laneAddresses.length} lanes (${scenario.laneAddresses.join(', ')}).\n`);
-    const upgate = await gatewayPhase(simulator, scenario, out);
-    return { direct, upgate };
+    return await gatewayPhase(simulator, scenario, options, direct);
   } finally {
     await simulator.close();
   }
@@ -62,15 +71,17 @@ async function directPhase(simulator: Simulator, scenario: DemoScenario, view: P
   };
 }
 
-async function gatewayPhase(simulator: Simulator, scenario: DemoScenario, out: NodeJS.WriteStream): Promise<DemoSummary['upgate']> {
+async function gatewayPhase(simulator: Simulator, scenario: DemoScenario, options: DemoOptions, direct: DemoSummary['direct']): Promise<DemoSummary> {
+  const { out } = options;
   const spoolDir = await mkdtemp(join(tmpdir(), 'upgate-demo-'));
   const adminToken = randomBytes(16).toString('hex');
   const appKeys = Array.from({ length: scenario.apps }, () => `demo_${randomBytes(12).toString('hex')}`);
-  const config = demoGatewayConfig({ scenario, upstreamUrl: simulator.url, spoolDir, adminToken, appKeys });
+  const config = demoGatewayConfig({ scenario, upstreamUrl: simulator.url, spoolDir, adminToken, appKeys, port: options.port ?? 0 });
   let gateway: Gateway | undefined;
   try {
     gateway = await startGateway({ config, logger: createLogger('error', destination(2)) });
-    out.write(`  gateway at ${gateway.url}; live dashboard: ${gateway.url}/dashboard#token=${adminToken}\n`);
+    const dashboardUrl = `${gateway.url}/dashboard#token=${adminToken}`;
+    out.write(`  gateway at ${gateway.url}; live dashboard: ${dashboardUrl}\n`);
     const refusedBefore = simulator.stats().rateLimited;
     const started = Date.now();
     const submitted = await Promise.all(appKeys.map((key) => submitThroughGateway(gateway!.url, key, scenario.uploadsPerApp)));
@@ -79,14 +90,19 @@ async function gatewayPhase(simulator: Simulator, scenario: DemoScenario, out: N
     }
     const apps = await waitForDelivery(gateway, scenario, submitted.map((result) => result.accepted), simulator, refusedBefore, new ProgressView(out));
     const elapsedMs = Date.now() - started;
-    return {
-      submitted: scenario.apps * scenario.uploadsPerApp,
-      delivered: apps.reduce((n, app) => n + app.done, 0),
-      failed: apps.reduce((n, app) => n + app.refused, 0),
-      upstream429s: simulator.stats().rateLimited - refusedBefore,
-      perApp: Object.fromEntries(apps.map((app) => [app.id, app.done])),
-      elapsedMs,
+    const summary: DemoSummary = {
+      direct,
+      upgate: {
+        submitted: scenario.apps * scenario.uploadsPerApp,
+        delivered: apps.reduce((n, app) => n + app.done, 0),
+        failed: apps.reduce((n, app) => n + app.refused, 0),
+        upstream429s: simulator.stats().rateLimited - refusedBefore,
+        perApp: Object.fromEntries(apps.map((app) => [app.id, app.done])),
+        elapsedMs,
+      },
     };
+    await options.whileUp?.(summary, dashboardUrl);
+    return summary;
   } finally {
     await gateway?.close(2_000);
     await rm(spoolDir, { recursive: true, force: true });

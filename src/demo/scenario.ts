@@ -23,12 +23,12 @@ export function demoScenario(fast: boolean): DemoScenario {
 export const appId = (index: number) => `app-${index + 1}`;
 
 /** One lane per egress address with the simulator's limits, one key per app, quotas that never get in the way. */
-export function demoGatewayConfig(options: { scenario: DemoScenario; upstreamUrl: string; spoolDir: string; adminToken: string; appKeys: string[] }): Config {
+export function demoGatewayConfig(options: { scenario: DemoScenario; upstreamUrl: string; spoolDir: string; adminToken: string; appKeys: string[]; port: number }): Config {
   const { scenario } = options;
   const roomy = [{ limit: 100_000, window: '1h' }];
   return parseConfig(
     {
-      server: { host: '127.0.0.1', port: 0, maxWait: '1s' },
+      server: { host: '127.0.0.1', port: options.port, maxWait: '1s' },
       store: { redisUrl: null, spoolDir: options.spoolDir },
       admin: { token: options.adminToken },
       quotas: { policy: 'all', perKey: roomy, perIp: roomy },

@@ -18,6 +18,7 @@ import { requestLog } from './request-log.js';
 import { uploadPaths } from './response-format.js';
 import { creditsHandler } from './routes/credits.js';
 import { livenessHandler, readinessHandler } from './routes/health.js';
+import { homeHandler } from './routes/home.js';
 import { jobHandler } from './routes/jobs.js';
 import { requireUpstream } from './routes/require-upstream.js';
 import { uploadHandler } from './routes/upload.js';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.get(['/3/credits', '/3/credits.json'], creditsHandler(deps));
   app.get('/3/jobs/:id', jobHandler({ ...deps, uploads: deps.queue }));
 
+  app.get('/', homeHandler(config, deps.backend));
   app.get('/healthz', livenessHandler);
   app.get('/readyz', readinessHandler(deps.backend, config));
   // With a listener of its own (metrics.port), /metrics is not served here.

@@ -32,5 +32,8 @@ describe('upgate usage', () => {
     const usage = JSON.parse(result.stdout);
     const app1 = usage.keys.find((key: { id: string }) => key.id === 'app1');
     expect(app1.windows.find((w: { scope: string }) => w.scope === 'key')).toMatchObject({ used: 2, remaining: 18, limit: 20 });
+    // Window lengths as the config writes them, not milliseconds.
+    expect(app1.windows.map((w: { window: string }) => w.window)).toContain('1h');
+    expect(result.stdout).not.toContain('windowMs');
   });
 });
