@@ -13,7 +13,7 @@ async function partHeader(filename: string): Promise<{ header: string; parsed: s
     const parser = busboy({ headers: { 'content-type': body.contentType } });
     parser.on('file', (_name, stream, info) => {
       stream.resume();
-      resolve(info.filename);
+      resolve(info.filename ?? '');
     });
     parser.on('error', reject);
     parser.end(bytes);
