@@ -49,7 +49,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics();
-  const backend = await openBackend(config);
+  const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
   const keys = await createKeyRegistry(config, backend, { clock });
   const badKeys = createBadKeyGuard(config, backend, { clock });
   const admission = createAdmission(config, backend, { clock, metrics, logger });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { action, CliError } from './run.js';
+import { redisTargetOf } from '../redis/target.js';
 
 /** `upgate config check FILE`: loads FILE as `serve` would (with the environment's overrides) and says what it configures. */
 export function configCommand(): Command {
@@ -17,7 +18,8 @@ export function configCommand(): Command {
           if (error instanceof ConfigError) throw new CliError(error.message);
           throw error;
         }
-        const store = loaded.store.redisUrl ? 'redis' : 'embedded';
+        const target = redisTargetOf(loaded.store);
+        const store = target ? `${target.mode === 'single' ? '' : `${target.mode} `}redis` : 'embedded';
         const lanes = loaded.upstream.lanes.length;
         process.stdout.write(`${file}: ok — ${loaded.keys.length} static keys, ${lanes} lanes to ${loaded.upstream.url}, ${store} store, admin API ${loaded.admin.token ? 'on' : 'off'}\n`);
         if (lanes === 0) process.stdout.write('note: no upstream lanes: uploads cannot be sent (set upstream.lanes or UPSTREAM_CLIENT_ID)\n');

@@ -5,7 +5,7 @@ import { startGateway } from '../gateway.js';
 /** `upgate serve`: the gateway, configured from UPGATE_CONFIG (or config/default.yaml) and the environment. */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run the gateway (embedded store unless REDIS_URL or store.redisUrl is set)')
+    .description('run the gateway (embedded store unless REDIS_URL, store.redisUrl or store.redis is set)')
     .option('-c, --config <path>', 'YAML config file (default: $UPGATE_CONFIG or config/default.yaml)')
     .option('-p, --port <port>', 'listen port (default: $PORT or server.port)')
     .action(async (options: { config?: string; port?: string }) => {

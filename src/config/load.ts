@@ -55,7 +55,11 @@ function applyEnv(file: ConfigInput, env: Env): ConfigInput {
   const upstream = (config.upstream ??= {});
   if (env.PORT) server.port = toPort(env.PORT);
   if (env.HOST) server.host = env.HOST;
-  if (env.REDIS_URL) store.redisUrl = env.REDIS_URL;
+  if (env.REDIS_URL) {
+    // The environment wins over the file, whichever form the file used.
+    store.redisUrl = env.REDIS_URL;
+    delete store.redis;
+  }
   if (env.UPGATE_ADMIN_TOKEN) (config.admin ??= {}).token = env.UPGATE_ADMIN_TOKEN;
   if (env.UPSTREAM_URL) upstream.url = env.UPSTREAM_URL;
   if (env.UPSTREAM_CLIENT_ID) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from '../redis/target.js';
 import { uniqueIds } from './unique-ids.js';
 import { formatDuration, parseDuration, parseSize } from './units.js';
 
@@ -79,6 +80,29 @@ const staticKeySchema = z.strictObject({
   weight: weightSchema.default(1),
 });
 
+const nodeAddress = /^(\[[^\]]+\]|[^:,/\s]+):\d{1,5}$/;
+
+const redisSchema = z
+  .strictObject({
+    /** `single` (default), `sentinel` (nodes are Sentinels, `name` the master) or `cluster` (nodes are any Cluster nodes). */
+    mode: z.enum(['single', 'sentinel', 'cluster']).default('single'),
+    /** `host:port` of the server, the Sentinels or the Cluster nodes to start from. */
+    nodes: z.array(z.string().refine((node) => nodeAddress.test(node), 'expected "host:port"')).min(1),
+    /** Sentinel: the master's name as the Sentinels know it. */
+    name: z.string().min(1).optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** Sentinel: the Sentinels' own password, when they have one. */
+    sentinelPassword: z.string().optional(),
+    /** Connect with TLS. Default false. */
+    tls: z.boolean().default(false),
+    /** Database number (single and sentinel only). Default 0. */
+    db: z.number().int().nonnegative().default(0),
+  })
+  .refine((redis) => redis.mode !== 'sentinel' || redis.name, { message: 'mode sentinel needs the master name', path: ['name'] })
+  .refine((redis) => redis.mode !== 'cluster' || redis.db === 0, { message: 'a Cluster has only database 0', path: ['db'] })
+  .refine((redis) => redis.mode !== 'single' || redis.nodes.length === 1, { message: 'mode single takes one node', path: ['nodes'] });
+
 const laneSchema = z.strictObject({
   id: z.string().min(1),
   /** The upstream credential, sent as `Authorization: Client-ID <clientId>`. */
@@ -117,15 +141,31 @@ const configObject = z.strictObject({
     })
     .prefault({}),
   store: z.strictObject({
-    /** `redis://…`; null = embedded single-process store. Default null. */
+    /**
+     * `redis://`, `rediss://`, `redis+sentinel://host:port,…/master` or `redis+cluster://host:port,…`
+     * (src/redis/target.ts); null = embedded single-process store, unless `redis` is set. Default null.
+     */
     redisUrl: z.string().nullable().default(null),
+    /** The same as an object (e.g. `{ mode: cluster, nodes: [host:port, …] }`); set this or redisUrl. Default null. */
+    redis: redisSchema.nullable().default(null),
+    /** Each Redis command fails after this long instead of hanging on a stalled server. Default 1s. */
+    commandTimeout: duration.prefault('1s'),
     /** Prefix of every Redis key. Default `upgate:`. */
     prefix: z.string().default('upgate:'),
     /** What admission does when Redis is unreachable: `closed` answers 503/1020 (default); `insurance` limits in memory. */
     onFailure: z.enum(['closed', 'insurance']).default('closed'),
     /** Directory of the embedded store's durable spool. Default `.spool`. */
     spoolDir: z.string().default('.spool'),
-  }).prefault({}),
+  }).prefault({}).superRefine((store, ctx) => {
+    if (store.redisUrl && store.redis) ctx.addIssue({ code: 'custom', path: ['redis'], message: 'set store.redisUrl or store.redis, not both' });
+    if (store.redisUrl) {
+      try {
+        parseRedisUrl(store.redisUrl);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['redisUrl'], message: (error as Error).message });
+      }
+    }
+  }),
   admin: z.strictObject({
     /** Bearer token for /admin/*; null disables the admin API. Default null. */
     token: z.string().min(minAdminTokenLength, `must be at least ${minAdminTokenLength} characters (e.g. openssl rand -hex 24)`).nullable().default(null),

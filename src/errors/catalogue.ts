@@ -18,6 +18,8 @@ export const errorCatalogue = {
   keyReadOnly: { code: 1018, status: 409, message: 'Keys from the config file cannot be changed at run time' },
   overloaded: { code: 1020, status: 503, message: 'Gateway overloaded, try again later' },
   storeUnavailable: { code: 1020, status: 503, message: 'Quota store unavailable, try again later' },
+  /** Redis answered, but not as the deployment the gateway was configured for (named in the log and /readyz). */
+  storeMisconfigured: { code: 1020, status: 503, message: 'Gateway store misconfigured, try again later' },
   noUpstream: { code: 1020, status: 503, message: 'No upstream configured: this gateway has no lanes to send uploads through' },
   upstreamFailed: { code: 1021, status: 502, message: 'Upstream failed' },
   upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },

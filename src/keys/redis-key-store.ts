@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connect.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { applyChanges, type KeyStore, type StoredKey } from './key-store.js';
@@ -52,6 +52,7 @@ export class RedisKeyStore implements KeyStore {
 
   /** A subscriber connection of its own (a subscribed client can send nothing else). */
   async watch(onChange: () => void): Promise<void> {
+    await this.migrateLegacyKeys().catch(() => {});
     const channel = this.keys.apiKeyChanges();
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
@@ -69,6 +70,21 @@ export class RedisKeyStore implements KeyStore {
 
   async close(): Promise<void> {
     this.subscriber?.disconnect();
+  }
+
+  /**
+   * Carries keys stored under the names of before the Cluster key scheme (`apikeys`, `apikey:<hash>`)
+   * over to `{apikeys}:…`, once: an upgraded gateway keeps every key it issued. Idempotent (ids
+   * already carried over are skipped), so instances starting together may all run it.
+   */
+  private async migrateLegacyKeys(): Promise<void> {
+    const legacy = await this.redis.hgetall(this.keys.legacyApiKeyIndex());
+    for (const [id, hash] of Object.entries(legacy)) {
+      const json = await this.redis.hget(this.keys.legacyApiKeyBySecretHash(hash), 'record');
+      if (json) await runScript(this.redis, 'createApiKey', [this.keys.apiKeyIndex(), this.keys.apiKeyBySecretHash(hash)], [id, hash, json]);
+      await this.redis.unlink(this.keys.legacyApiKeyBySecretHash(hash));
+      await this.redis.hdel(this.keys.legacyApiKeyIndex(), id);
+    }
   }
 
   /** A record as stored, checked before anything uses it (see checkStoredKey). */

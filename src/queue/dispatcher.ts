@@ -178,13 +178,11 @@ export class Dispatcher {
   }
 
   private async end(leased: LeasedJob, outcome: JobOutcome): Promise<void> {
-    const { store, payloads, signals, callbacks, logger } = this.deps;
+    const { store, callbacks } = this.deps;
     const { job } = leased;
-    // Only the call that ended the job releases its payload and reports it (first answer wins).
+    // Finishing also releases the payload and tells waiters; only the call that ended the job reports it (first answer wins).
     if (!(await store.finish(leased, outcome))) return;
     this.deps.metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
-    signals.finished(job.id);
-    if (job.source.kind === 'payload') await payloads.release(job.source.ref).catch((error: unknown) => logger.warn({ err: error }, 'payload release failed'));
     if (job.callbackUrl && callbacks) {
       const body = outcome.status === 'done' ? { id: job.id, status: 'done', data: outcome.result } : { id: job.id, status: 'failed', error: outcome.error };
       callbacks.send(job.callbackUrl, body, job.keyId);

@@ -124,8 +124,8 @@ export function encodeJob(job: JobRecord): Record<string, string> {
 
 const jsonFields = new Set(['source', 'fields', 'result', 'error']);
 const numberFields = new Set(['size', 'attempts', 'seq', 'createdAt', 'finishedAt']);
-/** Fields the scripts keep for themselves (lease token, last retry reason). */
-const internalFields = new Set(['leaseToken', 'lastError']);
+/** Fields the scripts keep for themselves (lease token, last retry reason, who finished it and what it freed). */
+const internalFields = new Set(['leaseToken', 'lastError', 'finishedBy', 'freedBlob', 'freedChunks']);
 
 export function decodeJob(hash: Record<string, string>): JobRecord | undefined {
   if (!hash.id) return undefined;

@@ -1,4 +1,6 @@
+import type { PayloadStore } from '../store/payload-store.js';
 import type { JobRecord } from './job-record.js';
+import type { QueueSignals } from './queue-signals.js';
 
 /**
  * Where jobs wait, shared by every instance (Redis) or kept by one process with a spool (embedded).
@@ -15,11 +17,20 @@ export interface JobStore {
   enqueue(job: JobRecord, weight: number): Promise<EnqueueResult>;
   /** Returns due retries and expired leases to their keys' heads, then leases the fairest next job. */
   dequeue(laneId: string): Promise<LeasedJob | undefined>;
-  /** Ends the job (first answer wins: false when it had already ended); its result is kept for resultTtl. */
+  /**
+   * Ends the job (first answer wins: false when it had already ended), drops the job's payload
+   * reference and tells every waiter, as one step; its result is kept for resultTtl. Repeated by the
+   * same lease after a lost reply, it answers true again.
+   */
   finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean>;
   /** Puts a leased job back, due at `dueAt` (then at the head of its key's list); false when the lease was lost. */
   requeue(leased: LeasedJob, dueAt: number, countAttempt: boolean): Promise<boolean>;
   get(jobId: string): Promise<JobRecord | undefined>;
+  /**
+   * After an enqueue whose reply was lost: the job when it exists; else undefined, and an enqueue of
+   * this id that is still on its way will create nothing.
+   */
+  settleLostEnqueue(jobId: string): Promise<JobRecord | undefined>;
   /** Where a waiting job stands among the active keys, for its position. */
   fairOrder(job: JobRecord): Promise<FairOrder | undefined>;
   counts(): Promise<StoreCounts>;
@@ -46,7 +57,9 @@ export type EnqueueResult =
   | { kind: 'created'; job: JobRecord }
   /** The same Idempotency-Key, or (dedupe) the same bytes from the same key: the earlier job. */
   | { kind: 'existing'; job: JobRecord }
-  | { kind: 'overloaded'; limit: 'jobs' | 'bytes' | 'perKey' };
+  | { kind: 'overloaded'; limit: 'jobs' | 'bytes' | 'perKey' }
+  /** The id was settled as never enqueued (settleLostEnqueue) before this call arrived. */
+  | { kind: 'refused' };
 
 export interface LeasedJob {
   job: JobRecord;
@@ -73,4 +86,29 @@ export interface StoreCounts {
   oldestCreatedAt?: number;
   /** Jobs not finished, per key. */
   byKey: Record<string, number>;
+}
+
+/**
+ * A store whose finish does not itself release the payload and notify (the embedded one, where
+ * both are in-process calls), wrapped so every JobStore's finish means the same.
+ */
+export function withFinishEffects(store: JobStore, payloads: PayloadStore, signals: QueueSignals): JobStore {
+  return {
+    enqueue: (job, weight) => store.enqueue(job, weight),
+    dequeue: (laneId) => store.dequeue(laneId),
+    async finish(leased, outcome) {
+      if (!(await store.finish(leased, outcome))) return false;
+      signals.finished(leased.job.id);
+      if (leased.job.source.kind === 'payload') await payloads.release(leased.job.source.ref);
+      return true;
+    },
+    requeue: (leased, dueAt, countAttempt) => store.requeue(leased, dueAt, countAttempt),
+    get: (jobId) => store.get(jobId),
+    settleLostEnqueue: (jobId) => store.settleLostEnqueue(jobId),
+    fairOrder: (job) => store.fairOrder(job),
+    counts: () => store.counts(),
+    list: (filter) => store.list(filter),
+    nextWorkAt: () => store.nextWorkAt(),
+    close: () => store.close(),
+  };
 }

@@ -171,6 +171,11 @@ export class MemoryJobStore implements JobStore {
     return due.length > 0 ? Math.min(...due) : undefined;
   }
 
+  /** An in-process enqueue never loses its reply: whatever was stored is the answer. */
+  async settleLostEnqueue(jobId: string): Promise<JobRecord | undefined> {
+    return this.get(jobId);
+  }
+
   async close(): Promise<void> {}
 
   private remember(job: JobRecord): void {

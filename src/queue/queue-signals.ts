@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 
 /**
@@ -71,6 +71,16 @@ export class RedisSignals extends LocalSignals {
   override finished(jobId: string): void {
     super.finished(jobId);
     void this.redis.publish(this.channels.finished, `${this.origin} ${jobId}`).catch(() => {});
+  }
+
+  /** The channel and message a finish script publishes for `jobId` (tagged as this instance's). */
+  finishNotice(jobId: string): { channel: string; message: string } {
+    return { channel: this.channels.finished, message: `${this.origin} ${jobId}` };
+  }
+
+  /** Tells this instance's waiters of a finish whose notice a script published (its echo is skipped). */
+  heardHere(jobId: string): void {
+    super.finished(jobId);
   }
 
   override async close(): Promise<void> {

@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
+import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
+import { removeFreed } from '../store/redis-payload-store.js';
 import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
 import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { RedisSignals } from './queue-signals.js';
 
 /** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
 const finishedListed = 10_000;
+/** How long a refusal mark outlives the enqueue it stops: far beyond any command timeout. */
+const refusalTtlMs = 3_600_000;
 
 /** The one place the enqueue script's status codes become outcomes. */
-function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & { kind: 'overloaded' } {
+function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & { kind: 'overloaded' | 'refused' } {
   switch (code) {
     case 1:
       return 'created';
@@ -23,6 +27,8 @@ function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & 
       return { kind: 'overloaded', limit: 'bytes' };
     case -3:
       return { kind: 'overloaded', limit: 'perKey' };
+    case -4:
+      return { kind: 'refused' };
     default:
       throw new Error(`enqueueJob returned unknown status ${code}`);
   }
@@ -34,31 +40,32 @@ function pairs(flat: string[]): Record<string, string> {
   return hash;
 }
 
-/** The queue in Redis (scripts in src/redis/scripts): every instance on the Redis shares it. */
+/** Redis's clock from a TIME reply, in epoch ms. */
+function serverMs([seconds, micros]: [string, string]): number {
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/**
+ * The queue in Redis (scripts in src/redis/scripts): every instance on the Redis shares it. Leases
+ * and due times run on Redis's clock; times handed back (nextWorkAt) are in this instance's clock.
+ */
 export class RedisJobStore implements JobStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly limits: StoreLimits,
     private readonly clock: Clock,
+    /** Announces finishes; without it (store-only tests) they are published untagged and not heard in process. */
+    private readonly signals?: RedisSignals,
   ) {}
 
   async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
-    const k = this.keys;
     const digest = dedupeDigest(job);
     const useDedupe = this.limits.dedupe && digest !== undefined;
-    const [code, id] = await runScript<[number, string?]>(
+    const [code, , ...flat] = await runScript<[number, string?, ...string[]]>(
       this.redis,
       'enqueueJob',
-      [
-        k.queueShared('state'),
-        k.queueShared('active'),
-        k.queueShared('waiting'),
-        k.queueJob(job.id),
-        k.queueWaiting(job.keyId),
-        k.queueIdempotency(job.keyId, idempotencyScope(job) ?? ''),
-        k.queueDedupe(job.keyId, digest ?? ''),
-      ],
+      this.keys.enqueueKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest }),
       [
         job.id,
         job.keyId,
@@ -76,54 +83,49 @@ export class RedisJobStore implements JobStore {
     );
     const outcome = enqueueOutcome(code);
     if (typeof outcome === 'object') return outcome;
-    const stored = await this.get(id!);
-    if (!stored) throw new Error(`job ${id} vanished right after enqueue`);
+    const stored = decodeJob(pairs(flat));
+    if (!stored) throw new Error(`enqueueJob answered ${code} without the job`);
     return { kind: outcome, job: stored };
   }
 
+  async settleLostEnqueue(jobId: string): Promise<JobRecord | undefined> {
+    const flat = await runScript<string[]>(this.redis, 'refuseJob', this.keys.refuseKeys(jobId), [refusalTtlMs]);
+    return decodeJob(pairs(flat));
+  }
+
   async dequeue(laneId: string): Promise<LeasedJob | undefined> {
-    const k = this.keys;
     const token = randomUUID();
-    const flat = await runScript<string[]>(
-      this.redis,
-      'dequeueJob',
-      [k.queueShared('state'), k.queueShared('active'), k.queueShared('waiting'), k.queueShared('leases'), k.queueShared('delayed')],
-      [this.clock(), this.limits.leaseMs, laneId, token, k.queueBase()],
-    );
+    const flat = await runScript<string[]>(this.redis, 'dequeueJob', this.keys.dequeueKeys(), [this.limits.leaseMs, laneId, token, this.keys.queueBase()]);
     const job = decodeJob(pairs(flat));
     return job && { job, token };
   }
 
   async finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean> {
-    const k = this.keys;
     const { job } = leased;
+    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
     const [field, value] = outcome.status === 'done' ? ['result', outcome.result] : ['error', outcome.error];
-    const ended = await runScript<number>(
-      this.redis,
-      'finishJob',
-      [
-        k.queueShared('state'),
-        k.queueShared('active'),
-        k.queueShared('waiting'),
-        k.queueShared('leases'),
-        k.queueShared('delayed'),
-        k.queueShared('finished'),
-        k.queueJob(job.id),
-        k.queueWaiting(job.keyId),
-      ],
-      [job.id, outcome.status, field, JSON.stringify(value), this.clock(), this.limits.resultTtlMs, finishedListed],
-    );
-    return ended === 1;
+    const notice = this.signals?.finishNotice(job.id) ?? { channel: this.keys.queueChannel('finished'), message: `- ${job.id}` };
+    const [ended, ...freed] = await runScript<[number, ...string[]]>(this.redis, 'finishJob', this.keys.finishKeys({ id: job.id, keyId: job.keyId, ref }), [
+      job.id,
+      outcome.status,
+      field,
+      JSON.stringify(value),
+      this.limits.resultTtlMs,
+      finishedListed,
+      notice.channel,
+      notice.message,
+      leased.token,
+    ]);
+    if (ended !== 1) return false;
+    this.signals?.heardHere(job.id);
+    await removeFreed(this.redis, this.keys, freed);
+    return true;
   }
 
   async requeue(leased: LeasedJob, dueAt: number, countAttempt: boolean): Promise<boolean> {
-    const k = this.keys;
-    const done = await runScript<number>(
-      this.redis,
-      'requeueJob',
-      [k.queueShared('leases'), k.queueShared('delayed'), k.queueShared('waiting'), k.queueJob(leased.job.id)],
-      [leased.job.id, leased.token, dueAt, countAttempt ? 1 : 0],
-    );
+    // Due `dueAt - now` from now on Redis's clock, so instances with drifting clocks agree on it.
+    const delayMs = Math.max(0, Math.round(dueAt - this.clock()));
+    const done = await runScript<number>(this.redis, 'requeueJob', this.keys.requeueKeys(leased.job.id), [leased.job.id, leased.token, delayMs, countAttempt ? 1 : 0]);
     return done === 1;
   }
 
@@ -175,8 +177,9 @@ export class RedisJobStore implements JobStore {
     const k = this.keys;
     const sets = { queued: 'waiting', active: 'leases', done: 'finished', failed: 'finished' } as const;
     const names = filter.status ? [sets[filter.status]] : (['leases', 'waiting', 'finished'] as const);
-    const ids: string[] = [];
-    for (const name of names) ids.push(...(await this.redis.zrange(k.queueShared(name), 0, filter.limit * 4 - 1)));
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.zrange(k.queueShared(name), 0, filter.limit * 4 - 1);
+    const ids = (await this.results(pipeline)).flat() as string[];
     if (ids.length === 0) return [];
     const hashes = await this.results(ids.reduce((m, id) => m.hgetall(k.queueJob(id)), this.redis.pipeline()));
     return hashes
@@ -187,21 +190,24 @@ export class RedisJobStore implements JobStore {
 
   async nextWorkAt(): Promise<number | undefined> {
     const k = this.keys;
-    const [activeKeys, delayed, leases] = await this.results(
+    const [activeKeys, delayed, leases, time] = await this.results(
       this.redis
         .pipeline()
         .zcard(k.queueShared('active'))
         .zrange(k.queueShared('delayed'), 0, 0, 'WITHSCORES')
-        .zrange(k.queueShared('leases'), 0, 0, 'WITHSCORES'),
+        .zrange(k.queueShared('leases'), 0, 0, 'WITHSCORES')
+        .time(),
     );
     if ((activeKeys as number) > 0) return 0;
     const due = [delayed, leases].map((pair) => (pair as string[])[1]).filter((v): v is string => v !== undefined).map(Number);
-    return due.length > 0 ? Math.min(...due) : undefined;
+    if (due.length === 0) return undefined;
+    // Due on Redis's clock: handed back in ours.
+    return Math.min(...due) - serverMs(time as [string, string]) + this.clock();
   }
 
   async close(): Promise<void> {}
 
-  private async results(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  private async results(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([error, value]) => {
       if (error) throw error;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { systemClock, type Clock } from '../clock.js';
 import { GatewayError } from '../errors/catalogue.js';
+import { certainlyNotRun } from '../redis/errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { StoreBackend } from '../store/backend.js';
@@ -12,8 +13,8 @@ import type { CallbackSender } from './callbacks.js';
 import { Dispatcher } from './dispatcher.js';
 import { etaFor } from './eta.js';
 import { fairPosition } from './fair-order.js';
-import { adminJobView, jobError, jobView, newJobRecord, type JobRecord } from './job-record.js';
-import type { JobStore, StoreLimits } from './job-store.js';
+import { adminJobView, jobError, jobView, newJobRecord, storedError, type JobRecord } from './job-record.js';
+import { withFinishEffects, type EnqueueResult, type JobStore, type StoreLimits } from './job-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { LocalSignals, RedisSignals, type QueueSignals } from './queue-signals.js';
 import { RedisJobStore } from './redis-job-store.js';
@@ -33,6 +34,22 @@ export interface UploadQueueDeps {
 
 /** Retry-After when no estimate can be made (no lanes configured, or zero limits). */
 const unknownRetryAfterSeconds = 60;
+/** Retry-After of a 503 while the store is away, and of a 202 whose position could not be read. */
+const storeRetrySeconds = 2;
+/** How long an upload waits for the outcome of an enqueue whose reply was lost. */
+const settleWithinMs = 5_000;
+const settleRetryMs = 200;
+/** Settling in the background: every few seconds, for up to an hour. */
+const settleLaterEveryMs = 5_000;
+const settleLaterAttempts = 720;
+
+/** The enqueue may or may not have run, and the store did not say in time. */
+class UnsettledEnqueue extends Error {
+  override name = 'UnsettledEnqueue';
+  constructor(cause: unknown) {
+    super('enqueue outcome unknown', { cause });
+  }
+}
 const stalledNoLanes = 'no upstream lanes are configured: jobs are stored and wait';
 
 export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQueue> {
@@ -49,15 +66,16 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
   let store: JobStore;
   let signals: QueueSignals;
   if (backend.kind === 'redis') {
-    store = new RedisJobStore(backend.redis, backend.keys, limits, clock);
-    signals = await RedisSignals.open(backend.redis, backend.keys);
+    const redisSignals = await RedisSignals.open(backend.redis, backend.keys);
+    store = new RedisJobStore(backend.redis, backend.keys, limits, clock, redisSignals);
+    signals = redisSignals;
   } else {
     const opened = await MemoryJobStore.open(backend.spoolDir, limits, clock);
     // Payload reference counts live in memory: each recovered job takes its reference again.
     for (const job of opened.recovered) if (job.source.kind === 'payload') await backend.payloads.retain(job.source.ref);
     if (opened.recovered.length > 0) deps.logger.info({ jobs: opened.recovered.length }, 'recovered queued jobs from the spool');
-    store = opened.store;
     signals = new LocalSignals();
+    store = withFinishEffects(opened.store, backend.payloads, signals);
   }
   return new FairUploadQueue(deps, store, signals, new LanePool(config, backend, clock), clock);
 }
@@ -68,6 +86,8 @@ class FairUploadQueue implements UploadQueue {
   private readonly waiters = new Map<string, Set<() => void>>();
   /** Synchronous waits under way: stop() answers them before it closes the store. */
   private readonly waits = new Set<Promise<unknown>>();
+  /** Enqueues of unknown outcome being settled in the background. */
+  private readonly settling = new Set<NodeJS.Timeout>();
   private stopping = false;
 
   constructor(
@@ -82,31 +102,103 @@ class FairUploadQueue implements UploadQueue {
     signals.onFinished((jobId) => this.waiters.get(jobId)?.forEach((wake) => wake()));
   }
 
+  /**
+   * One answer per upload, whatever the store does: a job that may exist is never answered as
+   * refused, and its payload reference is kept while it may. Once the job exists, a store failure
+   * while waiting or describing it is answered 202 with its id (true: it is queued), never an error.
+   */
   async submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome> {
+    // The id is chosen here, before the enqueue, so a lost reply can be settled by reading it back.
     const job = newJobRecord(randomUUID(), request, this.clock());
     const payloadRef = request.source.kind === 'payload' ? request.source.ref : undefined;
     const releaseOwnReference = () => (payloadRef ? this.deps.backend.payloads.release(payloadRef).catch(() => {}) : undefined);
-    let result;
+    let result: EnqueueResult;
     try {
-      result = await this.store.enqueue(job, await this.deps.weightOf(request.keyId));
+      result = await this.enqueue(job, await this.deps.weightOf(request.keyId));
     } catch (error) {
+      if (!(error instanceof UnsettledEnqueue)) await releaseOwnReference();
+      throw new GatewayError('storeUnavailable', { retryAfterSeconds: storeRetrySeconds, cause: error });
+    }
+    if (result.kind === 'refused') {
       await releaseOwnReference();
-      this.deps.metrics.storeErrors.inc({ operation: 'enqueue' });
-      throw new GatewayError('storeUnavailable', { retryAfterSeconds: 1, cause: error });
+      throw new GatewayError('storeUnavailable', { retryAfterSeconds: storeRetrySeconds });
     }
     if (result.kind === 'overloaded') {
       await releaseOwnReference();
-      throw new GatewayError('overloaded', { message: `Upload queue is full (${result.limit}), try again later`, retryAfterSeconds: await this.secondsUntil(1) });
+      throw new GatewayError('overloaded', { message: `Upload queue is full (${result.limit}), try again later`, retryAfterSeconds: await this.secondsUntil(1).catch(() => unknownRetryAfterSeconds) });
     }
     // A repeat (Idempotency-Key or identical bytes) is answered by the earlier job, which holds its own reference.
     if (result.kind === 'existing') await releaseOwnReference();
     else this.signals.enqueued();
-    const settled = await this.waitFinished(result.job, options.waitMs);
+    const settled = await this.waitFinished(result.job, options.waitMs).catch((error: unknown) => this.storeFailed('wait', error, result.job));
     if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result };
     if (settled.status === 'failed') throw jobError(settled);
-    const view = await this.describe(settled);
+    const view = await this.describe(settled).catch((error: unknown) => this.storeFailed('describe', error, jobView(settled)));
     const eta = view.eta ? Date.parse(view.eta) : undefined;
-    return { state: 'queued', job: view, retryAfterSeconds: eta === undefined ? unknownRetryAfterSeconds : Math.max(1, Math.ceil((eta - this.clock()) / 1000)) };
+    return { state: 'queued', job: view, retryAfterSeconds: eta === undefined ? storeRetrySeconds : Math.max(1, Math.ceil((eta - this.clock()) / 1000)) };
+  }
+
+  /**
+   * The enqueue, settled. A call that failed may still have run (its reply lost, or still waiting in
+   * a stalled server's connection): the job id is read back — on the same connection, behind that
+   * call — until the answer is known. Throws UnsettledEnqueue when it cannot be known in time; the
+   * payload is then kept and the question settled in the background.
+   */
+  private async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
+    try {
+      return await this.store.enqueue(job, weight);
+    } catch (error) {
+      this.deps.metrics.storeErrors.inc({ operation: 'enqueue' });
+      if (certainlyNotRun(error)) throw error;
+      const deadline = this.clock() + settleWithinMs;
+      for (;;) {
+        try {
+          const found = await this.store.settleLostEnqueue(job.id);
+          return found ? { kind: 'created', job: found } : { kind: 'refused' };
+        } catch (settleError) {
+          if (this.clock() >= deadline) {
+            this.settleLater(job);
+            throw new UnsettledEnqueue(settleError);
+          }
+          await new Promise((resolve) => setTimeout(resolve, settleRetryMs));
+        }
+      }
+    }
+  }
+
+  /**
+   * A job whose enqueue could not be settled while its client waited was answered 503: once the
+   * store answers, it is made to agree — created nothing (the id is marked), or cancelled while
+   * still queued (its payload released with it).
+   */
+  private settleLater(job: JobRecord, attempt = 1): void {
+    const { logger, backend } = this.deps;
+    const timer = setTimeout(async () => {
+      this.settling.delete(timer);
+      try {
+        const found = await this.store.settleLostEnqueue(job.id);
+        if (!found) {
+          if (job.source.kind === 'payload') await backend.payloads.release(job.source.ref);
+        } else if (found.status === 'queued') {
+          const error = storedError(new GatewayError('storeUnavailable', { message: 'Refused at intake: the gateway answered 503 while the store was unreachable' }));
+          await this.store.finish({ job: found, token: '' }, { status: 'failed', error });
+        } else {
+          logger.warn({ job: job.id, status: found.status }, 'an upload answered 503 was enqueued after all, and already dispatched');
+        }
+      } catch {
+        if (attempt < settleLaterAttempts && !this.stopping) this.settleLater(job, attempt + 1);
+        else logger.error({ job: job.id }, 'could not settle an enqueue of unknown outcome');
+      }
+    }, settleLaterEveryMs);
+    timer.unref();
+    this.settling.add(timer);
+  }
+
+  /** A store failure after the job exists: counted, logged, and answered with what is known. */
+  private storeFailed<T>(operation: string, error: unknown, known: T): T {
+    this.deps.metrics.storeErrors.inc({ operation });
+    this.deps.logger.warn({ err: error, operation }, 'store failed while a client waited; answering with the job as known');
+    return known;
   }
 
   async get(jobId: string, keyId: string): Promise<JobView | undefined> {
@@ -124,6 +216,9 @@ class FairUploadQueue implements UploadQueue {
     this.stopping = true;
     for (const wakers of this.waiters.values()) wakers.forEach((wake) => wake());
     await Promise.allSettled([...this.waits]);
+    // Left unsettled: the refusal mark is never written, and a late enqueue would be dispatched.
+    if (this.settling.size > 0) this.deps.logger.warn({ jobs: this.settling.size }, 'stopping with enqueues of unknown outcome unsettled');
+    this.settling.forEach((timer) => clearTimeout(timer));
     await this.signals.close();
     await this.store.close();
   }

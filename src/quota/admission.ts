@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/catalogue.js';
+import { classifyRedisError } from '../redis/errors.js';
 import type { ApiKeyRecord } from '../keys/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -26,7 +27,9 @@ export interface AdmissionOptions {
 export function createAdmission(config: Config, backend: StoreBackend, options: AdmissionOptions): Admission {
   // The embedded store keeps its counts in the spool, like keys and jobs, so a restart keeps them.
   if (backend.kind === 'memory') return new QuotaAdmission(config, new MemoryCounterStore(join(backend.spoolDir, 'quota.json')), options);
-  const rankingTtlMs = Math.max(86_400_000, ...config.quotas.perIp.map((limit) => limit.window));
+  // The ranking is read only for IPs with a window still running: it need not outlive the longest.
+  const ipWindowsMs = config.quotas.perIp.map((limit) => limit.window);
+  const rankingTtlMs = ipWindowsMs.length > 0 ? Math.max(...ipWindowsMs) : 86_400_000;
   const insurance = config.store.onFailure === 'insurance' ? new InsuranceCounterStore() : undefined;
   return new QuotaAdmission(config, new RedisCounterStore(backend.redis, backend.keys, rankingTtlMs), options, { insurance });
 }
@@ -90,6 +93,8 @@ class QuotaAdmission implements Admission {
    * Runs one store operation. A failing Redis is counted and logged once per outage; then the
    * insurance limiter answers, or the request fails closed with 503/1020 at once (no waiting:
    * the client has no offline queue and short command timeouts, and reconnects by itself).
+   * A Redis that answers with the error of a wrong deployment (MOVED, CROSSSLOT, NOAUTH, …) is not
+   * an outage: it is logged with what is wrong, and insurance does not hide it.
    */
   private async withStore<T>(operation: string, run: (store: CounterStore) => Promise<T>): Promise<T> {
     if (!this.failover) return run(this.store);
@@ -101,8 +106,12 @@ class QuotaAdmission implements Admission {
       }
       return result;
     } catch (error) {
-      if (isCommandBug(error)) throw error;
       this.options.metrics.storeErrors.inc({ operation });
+      const failure = classifyRedisError(error);
+      if (failure.kind === 'setup') {
+        this.options.logger.error({ err: error, operation }, `quota store misconfigured: ${failure.reason}`);
+        throw new GatewayError('storeMisconfigured', { retryAfterSeconds: storeDownRetrySeconds, cause: error });
+      }
       if (!this.storeDown) {
         this.storeDown = true;
         this.options.logger.error({ err: error, insurance: Boolean(this.failover.insurance) }, 'quota store unreachable');
@@ -111,9 +120,4 @@ class QuotaAdmission implements Admission {
       throw new GatewayError('storeUnavailable', { retryAfterSeconds: storeDownRetrySeconds, cause: error });
     }
   }
-}
-
-/** `ERR …` replies come from a wrong command or script, not from an unreachable store: they must surface, not become 503s. */
-function isCommandBug(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ReplyError' && error.message.startsWith('ERR ');
 }

@@ -1,50 +1,77 @@
 /**
- * The one place that names Redis keys. Every name starts with the configured prefix, so
- * several gateways (or test runs) can share one Redis without touching each other's data.
+ * The one place that names Redis keys. Every name starts with the configured prefix, so several
+ * gateways (or test runs) can share one Redis without touching each other's data.
+ *
+ * Hash tags decide where keys live in a Redis Cluster; every script's keys share one tag, so each
+ * script runs on one slot (test/redis/key-slots.test.ts checks every script):
+ * - `{quota}`: every quota counter and the recent-IPs ranking. A decision combines a key's and an
+ *   IP's windows atomically, and any key meets any IP, so they cannot be split by key or IP: one
+ *   shard carries all admission. That work is one small script per upload (microseconds), far
+ *   below what one shard serves; the bytes, the bulk of the data, are spread (below).
+ * - `{apikeys}`: stored API keys and their index.
+ * - `{queue}`: the upload queue, job records, and payload metadata (so finishing a job can drop its
+ *   payload reference in the same script).
+ * - no tag: payload chunks, each its own key, spread over every shard.
+ * Lane budgets (`{lanes}`) are named by the lane budget's own methods below.
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   /** Fixed-window counter of one quota subject (`key:<id>` or `ip:<addr>`) for one window length. */
   counter(subject: string, windowMs: number): string {
-    return `${this.prefix}quota:${subject}:${windowMs}`;
+    return `${this.prefix}{quota}:${subject}:${windowMs}`;
   }
 
   /** Sorted set of client IPs (as grouped for quotas) by admitted uploads, for the busiest-IPs view. */
   recentIps(): string {
-    return `${this.prefix}quota:recent-ips`;
+    return `${this.prefix}{quota}:recent-ips`;
+  }
+
+  /** A counter only readiness probes name (with limit 0, so it is never written). */
+  quotaProbe(): string {
+    return `${this.prefix}{quota}:probe`;
+  }
+
+  /** Keys of one admission (admit, refund): the window counters, then the ranking. */
+  admissionKeys(counters: readonly string[]): string[] {
+    return [...counters, this.recentIps()];
   }
 
   /** Hash of one stored API key record, by the SHA-256 of its secret. */
   apiKeyBySecretHash(secretHash: string): string {
-    return `${this.prefix}apikey:${secretHash}`;
+    return `${this.prefix}{apikeys}:key:${secretHash}`;
   }
 
   /** Hash of id → secret hash for every stored API key. */
   apiKeyIndex(): string {
-    return `${this.prefix}apikeys`;
+    return `${this.prefix}{apikeys}:index`;
   }
 
   /** Channel on which key changes are announced, so every instance drops its cache. */
   apiKeyChanges(): string {
-    return `${this.prefix}apikeys:changed`;
+    return `${this.prefix}{apikeys}:changed`;
   }
 
-  /** Payload bytes by content address, and their reference count. */
-  payload(sha256: string): string {
-    return `${this.prefix}payload:${sha256}`;
+  /** Names of before the Cluster key scheme, read once to carry stored keys over (see RedisKeyStore.migrate). */
+  legacyApiKeyIndex(): string {
+    return `${this.prefix}apikeys`;
   }
 
-  payloadRefs(sha256: string): string {
-    return `${this.prefix}payload:${sha256}:refs`;
+  legacyApiKeyBySecretHash(secretHash: string): string {
+    return `${this.prefix}apikey:${secretHash}`;
   }
 
-  /** A payload still streaming in, before its content address is known. */
-  payloadUpload(uploadId: string): string {
-    return `${this.prefix}payload-upload:${uploadId}`;
+  /** Hash of one payload by content address: which blob holds its bytes, their size, chunk count and references. */
+  payloadMeta(sha256: string): string {
+    return `${this.queueBase()}payload:${sha256}`;
   }
 
-  /** Key prefix handed to rate-limiter-flexible limiters (it appends its own key). */
+  /** One chunk (≤ 256 KB) of a blob; untagged, so a payload's chunks spread over the Cluster. */
+  payloadChunk(blobId: string, index: number): string {
+    return `${this.prefix}payload:${blobId}:${index}`;
+  }
+
+  /** Key prefix handed to rate-limiter-flexible limiters (it appends its own key; each command touches one key). */
   limiterPrefix(name: string): string {
     return `${this.prefix}rl:${name}`;
   }
@@ -82,9 +109,58 @@ export class RedisKeys {
     return `${this.queueBase()}dedupe:${keyId}:${digest}`;
   }
 
+  /** Marks a job id the gateway answered 503 for, so an enqueue of it that arrives late creates nothing. */
+  queueRefused(jobId: string): string {
+    return `${this.queueBase()}refused:${jobId}`;
+  }
+
   /** Queue-wide keys: counters/tags hash, active-keys ZSET, leases, delayed, waiting and finished ZSETs. */
   queueShared(name: 'state' | 'active' | 'leases' | 'delayed' | 'waiting' | 'finished'): string {
     return `${this.queueBase()}${name}`;
+  }
+
+  /** Keys of an enqueue: queue state, the job, its key's list, its Idempotency-Key and dedupe entries, its refusal mark. */
+  enqueueKeys(job: { id: string; keyId: string; idempotency?: string | undefined; dedupe?: string | undefined }): string[] {
+    return [
+      this.queueShared('state'),
+      this.queueShared('active'),
+      this.queueShared('waiting'),
+      this.queueJob(job.id),
+      this.queueWaiting(job.keyId),
+      this.queueIdempotency(job.keyId, job.idempotency ?? ''),
+      this.queueDedupe(job.keyId, job.dedupe ?? ''),
+      this.queueRefused(job.id),
+    ];
+  }
+
+  /** Keys of a dequeue: state, active keys, waiting, leases, delayed. */
+  dequeueKeys(): string[] {
+    return (['state', 'active', 'waiting', 'leases', 'delayed'] as const).map((name) => this.queueShared(name));
+  }
+
+  /** Keys of a finish: every queue set, the job, its key's list, and its payload's metadata (released in the same step). */
+  finishKeys(job: { id: string; keyId: string; ref?: string | undefined }): string[] {
+    return [
+      ...(['state', 'active', 'waiting', 'leases', 'delayed', 'finished'] as const).map((name) => this.queueShared(name)),
+      this.queueJob(job.id),
+      this.queueWaiting(job.keyId),
+      this.payloadMeta(job.ref ?? ''),
+    ];
+  }
+
+  /** Keys of a requeue: leases, delayed, waiting, the job. */
+  requeueKeys(jobId: string): string[] {
+    return [this.queueShared('leases'), this.queueShared('delayed'), this.queueShared('waiting'), this.queueJob(jobId)];
+  }
+
+  /** Keys of settling an enqueue whose reply was lost: the job, and its refusal mark. */
+  refuseKeys(jobId: string): string[] {
+    return [this.queueJob(jobId), this.queueRefused(jobId)];
+  }
+
+  /** Keys of storing a payload's metadata (commit) or dropping one reference (release). */
+  payloadKeys(sha256: string): string[] {
+    return [this.payloadMeta(sha256)];
   }
 
   /** Pub/sub channels: `enqueued` wakes dispatchers, `finished` wakes synchronous waiters on every instance. */

@@ -12,7 +12,7 @@ describe('the in-process key cache', () => {
     expect(await harness.registry.authenticate(secret)).toBeDefined();
     if (harness.backend.kind !== 'redis') throw new Error('expected Redis');
     // Remove the record behind the registry's back: no announcement, so only the cache can answer.
-    await harness.backend.redis.unlink(...(await harness.backend.redis.keys(`${harness.config.store.prefix}apikey:*`)));
+    await harness.backend.redis.unlink(...(await harness.backend.redis.keys(`${harness.config.store.prefix}{apikeys}:key:*`)));
     now = 4_999;
     expect(await harness.registry.authenticate(secret)).toBeDefined();
     now = 5_000;

@@ -33,6 +33,9 @@ it('sends every job a crashed embedded gateway had accepted, the one in flight f
   await queue.start();
   await vi.waitFor(async () => expect((await queue.list({ status: 'done' })).length).toBe(3), { timeout: 20_000, interval: 50 });
   expect(upstream.sends.map((s) => s.url)).toEqual(refs);
-  for (const ref of refs) expect(await before.payloads.has(ref)).toBe(false);
+  // Released as each job finishes, just after its status is written.
+  await vi.waitFor(async () => {
+    for (const ref of refs) expect(await before.payloads.has(ref)).toBe(false);
+  }, { timeout: 5_000, interval: 50 });
   await queue.stop(0);
 });

@@ -19,7 +19,9 @@ import { RedisPayloadStore } from '../../src/store/redis-payload-store.js';
 import { SpoolPayloadStore } from '../../src/store/spool-payload-store.js';
 import type { UploadRequest } from '../../src/uploads/types.js';
 import type { Lane, UpstreamAnswer, UpstreamClient } from '../../src/upstream/types.js';
-import { connectRedis, removePrefix, testPrefix } from '../support/redis.js';
+import { connectRedis, redisUrl, removePrefix, testPrefix } from '../support/redis.js';
+import { probeStore } from '../../src/redis/deployment-check.js';
+import { parseRedisUrl } from '../../src/redis/target.js';
 
 export type StoreKind = 'redis' | 'memory';
 export const storeKinds: StoreKind[] = ['redis', 'memory'];
@@ -42,11 +44,12 @@ export class Sandbox {
   async backend(kind: StoreKind): Promise<StoreBackend> {
     if (kind === 'redis') {
       const keys = new RedisKeys(this.prefix);
-      return { kind, redis: this.redis, keys, payloads: new RedisPayloadStore(this.redis, keys), close: async () => {} };
+      const target = parseRedisUrl(redisUrl());
+      return { kind, redis: this.redis, keys, target, payloads: new RedisPayloadStore(this.redis, keys), health: () => probeStore(this.redis, keys), close: async () => {} };
     }
     const payloads = new SpoolPayloadStore(this.spoolDir);
     await payloads.init();
-    return { kind: 'memory', spoolDir: this.spoolDir, payloads, close: async () => {} };
+    return { kind: 'memory', spoolDir: this.spoolDir, payloads, health: async () => ({ state: 'ok' }), close: async () => {} };
   }
 
   async store(kind: StoreKind, clock: Clock, limits: Partial<StoreLimits> = {}): Promise<JobStore> {

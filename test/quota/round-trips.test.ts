@@ -50,7 +50,7 @@ describe('Redis round trips per decision', () => {
 
   beforeAll(async () => {
     server = await RedisProcess.start();
-    observer = createRedis(server.url);
+    observer = createRedis(server.url) as Redis;
     await waitReady(observer);
     monitor = await observer.monitor();
     harness = await openHarness('redis', {

@@ -5,7 +5,8 @@ import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger, type Logger } from '../../src/ops/logger.js';
-import { connectRedis, removePrefix, testPrefix } from './redis.js';
+import { createRedis, waitReady } from '../../src/redis/connect.js';
+import { removePrefix, testPrefix } from './redis.js';
 
 export interface InProcessGateway {
   gateway: Gateway;
@@ -33,7 +34,9 @@ export async function startInProcessGateway(config: ConfigInput, options: { redi
     async close() {
       await gateway.close(1_000);
       if (options.redisUrl) {
-        const redis = await connectRedis();
+        // Its own Redis, whichever deployment (the suite's, a Cluster, a Sentinel's master).
+        const redis = createRedis(options.redisUrl);
+        await waitReady(redis);
         await removePrefix(redis, prefix);
         await redis.quit();
       }

@@ -10,12 +10,14 @@
     KEYS[3] waiting jobs ZSET
     KEYS[4] leases ZSET (job id -> lease expiry)
     KEYS[5] delayed ZSET (job id -> due time)
-    ARGV[1] now (ms), ARGV[2] lease (ms), ARGV[3] lane id, ARGV[4] lease token, ARGV[5] queue base
+    ARGV[1] lease (ms), ARGV[2] lane id, ARGV[3] lease token, ARGV[4] queue base
+  Due times and lease expiries are on Redis's clock (TIME), shared by every instance.
   Output:
     {} when nothing is queued; else the leased job's hash as a flat field/value list
 ]]
-local now = tonumber(ARGV[1])
-local base = ARGV[5]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local base = ARGV[4]
 
 local back = {}
 for _, set in ipairs({KEYS[5], KEYS[4]}) do
@@ -59,8 +61,8 @@ while true do
   if id then
     local job = base .. 'job:' .. id
     redis.call('HSET', KEYS[1], 'vtime', start)
-    redis.call('HSET', job, 'status', 'active', 'lane', ARGV[3], 'leaseToken', ARGV[4])
-    redis.call('ZADD', KEYS[4], now + tonumber(ARGV[2]), id)
+    redis.call('HSET', job, 'status', 'active', 'lane', ARGV[2], 'leaseToken', ARGV[3])
+    redis.call('ZADD', KEYS[4], now + tonumber(ARGV[1]), id)
     redis.call('ZREM', KEYS[3], id)
     return redis.call('HGETALL', job)
   end

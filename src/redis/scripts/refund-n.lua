@@ -3,12 +3,13 @@
   Input:
     KEYS[1..#KEYS-1] window counters
     KEYS[#KEYS]      sorted set of client IPs by admitted uploads
-    ARGV[1] now, epoch ms
-    ARGV[2] client IP (member of KEYS[#KEYS])
+    ARGV[1] client IP (member of KEYS[#KEYS])
+  Time is Redis's own (TIME), the clock admit-n.lua decided on.
   Output:
     the number of counters decremented
 ]]
-local now = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local refunded = 0
 for i = 1, #KEYS - 1 do
   local state = redis.call('HMGET', KEYS[i], 'used', 'reset')
@@ -17,7 +18,7 @@ for i = 1, #KEYS - 1 do
     refunded = refunded + 1
   end
 end
-if tonumber(redis.call('ZINCRBY', KEYS[#KEYS], -1, ARGV[2])) <= 0 then
-  redis.call('ZREM', KEYS[#KEYS], ARGV[2])
+if tonumber(redis.call('ZINCRBY', KEYS[#KEYS], -1, ARGV[1])) <= 0 then
+  redis.call('ZREM', KEYS[#KEYS], ARGV[1])
 end
 return refunded

@@ -34,7 +34,7 @@ export interface Harness {
 /** An admission over a real store of `kind`: its own Redis key prefix, or its own spool directory. */
 export async function openHarness(kind: StoreKind, input: ConfigInput = {}): Promise<Harness> {
   const spoolDir = await mkdtemp(join(tmpdir(), 'upgate-quota-'));
-  const prefix = testPrefix();
+  const prefix = input.store?.prefix ?? testPrefix();
   const config = configSchema.parse({
     ...input,
     store: { ...input.store, spoolDir, prefix, redisUrl: kind === 'redis' ? (input.store?.redisUrl ?? redisUrl()) : null },
@@ -52,7 +52,8 @@ export async function openHarness(kind: StoreKind, input: ConfigInput = {}): Pro
     async close() {
       if (backend.kind === 'redis' && backend.redis.status === 'ready') await removePrefix(backend.redis, prefix);
       await backend.close();
-      await rm(spoolDir, { recursive: true, force: true });
+      // The embedded counters may still be writing their snapshot: rm retries a directory not yet empty.
+      await rm(spoolDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
 }

@@ -10,12 +10,16 @@
     KEYS[5] the key's waiting list
     KEYS[6] Idempotency-Key entry (ignored unless ARGV[10] = 1)
     KEYS[7] dedupe entry (ignored unless ARGV[11] = 1)
+    KEYS[8] the job id's refusal mark (set by refuseJob when the gateway answered 503 for it)
     ARGV[1] job id, ARGV[2] key id, ARGV[3] key weight, ARGV[4] payload bytes, ARGV[5] now (ms),
     ARGV[6] result TTL (ms), ARGV[7] max jobs, ARGV[8] max bytes, ARGV[9] max jobs per key,
     ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0), ARGV[12..] job field/value pairs
+  The job id is chosen by the gateway, so running this twice (a reply lost, the call repeated)
+  creates one job.
   Output:
-    {1, id} created; {2, id} existing job for the Idempotency-Key; {3, id} existing job for the same bytes;
-    {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key
+    {1, id, job...} created (or already created by this same id); {2, id, job...} existing job for the
+    Idempotency-Key; {3, id, job...} existing job for the same bytes; job... is its hash as field/value pairs.
+    {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key; {-4} this id was refused
 ]]
 local jobPrefix = string.sub(KEYS[4], 1, #KEYS[4] - #ARGV[1])
 local function alive(id)
@@ -24,13 +28,21 @@ local function alive(id)
   return status and status ~= 'failed'
 end
 
+local function answer(code, id)
+  local reply = {code, id}
+  for _, value in ipairs(redis.call('HGETALL', jobPrefix .. id)) do table.insert(reply, value) end
+  return reply
+end
+
+if redis.call('EXISTS', KEYS[8]) == 1 then return {-4} end
+if redis.call('EXISTS', KEYS[4]) == 1 then return answer(1, ARGV[1]) end
 if ARGV[10] == '1' then
   local existing = redis.call('GET', KEYS[6])
-  if existing and redis.call('EXISTS', jobPrefix .. existing) == 1 then return {2, existing} end
+  if existing and redis.call('EXISTS', jobPrefix .. existing) == 1 then return answer(2, existing) end
 end
 if ARGV[11] == '1' then
   local existing = redis.call('GET', KEYS[7])
-  if alive(existing) then return {3, existing} end
+  if alive(existing) then return answer(3, existing) end
 end
 
 local keyId = ARGV[2]
@@ -55,4 +67,4 @@ if not redis.call('ZSCORE', KEYS[2], keyId) then
 end
 if ARGV[10] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[6]) end
 if ARGV[11] == '1' then redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[6]) end
-return {1, ARGV[1]}
+return answer(1, ARGV[1])
