@@ -11,6 +11,8 @@ import type { KeyRegistry } from './keys/types.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { metricsApp, metricsHandler } from './ops/metrics-route.js';
+import { recordHistoryFromMetrics } from './ops/usage-history.js';
+import { openUsageHistory } from './ops/usage-history-stores.js';
 import { createCallbackSender } from './queue/callbacks.js';
 import type { UploadQueue } from './queue/types.js';
 import { createUploadQueue } from './queue/upload-queue.js';
@@ -50,6 +52,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics();
   const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
+  const history = openUsageHistory(backend, {
+    retentionMs: config.history.retention,
+    clock,
+    onError: (error) => {
+      metrics.storeErrors.inc({ operation: 'history' });
+      logger.warn({ err: error }, 'could not write usage history; kept to retry');
+    },
+  });
+  recordHistoryFromMetrics(metrics, history);
   const keys = await createKeyRegistry(config, backend, { clock });
   const badKeys = createBadKeyGuard(config, backend, { clock });
   const admission = createAdmission(config, backend, { clock, metrics, logger });
@@ -68,7 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await queue.start();
 
-  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, logger, clock });
+  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, logger, clock, history });
   const server = await listen(app, config.server.host, config.server.port, config.server);
   const url = baseUrl(server, config.server.host);
   const metricsServer =
@@ -96,6 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await upstream.close();
       await keys.close();
       await admission.close();
+      await history.close();
       await backend.close();
     })());
 

@@ -220,6 +220,10 @@ const configObject = z.strictObject({
       secret: z.string().nullable().default(null),
     }).prefault({}),
   }).prefault({}),
+  history: z.strictObject({
+    /** How long per-minute usage history (per key, per lane) is kept for /admin/usage/history and the dashboard. Default 7d. */
+    retention: duration.refine((ms) => ms >= 3_600_000 && ms <= 400 * 86_400_000, 'history.retention must be between 1h and 400d').prefault('7d'),
+  }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

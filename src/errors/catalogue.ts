@@ -23,6 +23,8 @@ export const errorCatalogue = {
   noUpstream: { code: 1020, status: 503, message: 'No upstream configured: this gateway has no lanes to send uploads through' },
   upstreamFailed: { code: 1021, status: 502, message: 'Upstream failed' },
   upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },
+  jobCancelled: { code: 1022, status: 410, message: 'Cancelled by an operator' },
+  jobFinished: { code: 1023, status: 409, message: 'The job is not in a state that allows this' },
   malformed: { code: 9000, status: 400, message: 'Malformed request' },
   /** Anything unexpected; the details go to the log, never to the client. */
   internal: { code: 9001, status: 500, message: 'Internal error' },

@@ -5,6 +5,7 @@ import type { BadKeyGuard } from '../keys/bad-key-guard.js';
 import type { KeyRegistry } from '../keys/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { UsageHistoryStore } from '../ops/usage-history.js';
 import type { CallbackSender } from '../queue/callbacks.js';
 import type { UploadQueue } from '../queue/types.js';
 import type { Admission } from '../quota/types.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
+  /** Per-minute usage per key and lane, for /admin/usage/history. */
+  history: UsageHistoryStore;
 }
 
 /** Every route of the gateway. Upload routes read their own bodies (streaming), so no global body parser. */
@@ -71,6 +74,8 @@ export function createApp(deps: AppDeps): Express {
       badKeys: deps.badKeys,
       trustProxy: config.server.trustProxy,
       logger: deps.logger,
+      history: deps.history,
+      clock: deps.clock,
     }),
   );
 

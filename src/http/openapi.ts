@@ -1,3 +1,4 @@
+import { operatorPaths } from './openapi-operator.js';
 import { uploadPaths } from './response-format.js';
 
 /**
@@ -128,6 +129,7 @@ export const openApiDocument = {
     schemas,
   },
   paths: {
+    ...operatorPaths,
     ...Object.fromEntries(uploadPaths.map((path) => [path, uploadOperation(path)])),
     '/3/credits': { get: { tags: ['uploads'], summary: "The key's and the client IP's remaining uploads", security: gatewayKeyAuth, responses: { 200: json(ref('Credits'), 'Credits'), 401: v3Error, 403: v3Error } } },
     '/3/credits.json': { get: { tags: ['uploads'], summary: 'Same as /3/credits', security: gatewayKeyAuth, responses: { 200: json(ref('Credits'), 'Credits'), 401: v3Error, 403: v3Error } } },
@@ -140,7 +142,21 @@ export const openApiDocument = {
         responses: { 200: json(obj({ data: ref('Job'), success: { type: 'boolean' }, status: int }), 'The job'), 404: v3Error },
       },
     },
-    '/': { get: { tags: ['operations'], summary: 'Version, store, lanes and links (JSON, or a small HTML page for browsers)', responses: { 200: json({ type: 'object' }, 'About this gateway') } } },
+    '/': {
+      get: {
+        tags: ['operations'],
+        summary: 'What this gateway is: version, store, lanes and links (JSON, or a small HTML page for a browser)',
+        responses: {
+          200: {
+            description: 'About this gateway',
+            content: {
+              'application/json': { schema: obj({ name: str, version: str, store: { enum: ['redis', 'embedded'] }, upstream: str, lanes: int, warning: str, links: { type: 'object', additionalProperties: str } }, ['name', 'version', 'store', 'lanes', 'links']) },
+              'text/html': { schema: str },
+            },
+          },
+        },
+      },
+    },
     '/healthz': { get: { tags: ['operations'], summary: 'Liveness', responses: { 200: json(obj({ status: str }, []), 'The process is up') } } },
     '/readyz': { get: { tags: ['operations'], summary: 'Readiness: store reachable, config loaded, at least one upstream lane', responses: { 200: json(obj({ status: str }, []), 'Ready'), 503: json(obj({ status: str }, []), 'Not ready') } } },
     '/metrics': { get: { tags: ['operations'], summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: str } } } } } },

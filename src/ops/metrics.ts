@@ -70,6 +70,13 @@ export function createMetrics() {
       labelNames: ['operation'] as const,
       registers,
     }),
+    upstreamLatency: new Histogram({
+      name: 'upgate_upstream_request_duration_seconds',
+      help: 'Time of one upstream upload request, from sending to the whole answer (or the failure), by lane.',
+      labelNames: ['lane'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
   };
 }
 

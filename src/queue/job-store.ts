@@ -41,6 +41,8 @@ export interface JobStore {
    * idle dispatcher reserves no budget just to find the queue empty.
    */
   nextWorkAt(): Promise<number | undefined>;
+  /** Operator purge: forgets a finished job now (its idempotency and dedupe entries expire as usual in Redis). False unless it was done or failed. */
+  removeFinished(jobId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export function withFinishEffects(store: JobStore, payloads: PayloadStore, signa
     counts: () => store.counts(),
     list: (filter) => store.list(filter),
     nextWorkAt: () => store.nextWorkAt(),
+    removeFinished: (jobId) => store.removeFinished(jobId),
     close: () => store.close(),
   };
 }

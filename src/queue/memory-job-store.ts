@@ -254,13 +254,25 @@ export class MemoryJobStore implements JobStore {
     const cutoff = this.clock() - this.limits.resultTtlMs;
     for (const job of this.jobs.values()) {
       if (job.finishedAt === undefined || job.finishedAt > cutoff) continue;
-      this.jobs.delete(job.id);
-      const idemKey = idempotencyEntry(job);
-      const dedupeKey = dedupeEntry(job);
-      if (idemKey && this.idempotency.get(idemKey) === job.id) this.idempotency.delete(idemKey);
-      if (dedupeKey && this.dedupe.get(dedupeKey) === job.id) this.dedupe.delete(dedupeKey);
-      void this.spool.remove(job.id);
+      void this.forget(job);
     }
+  }
+
+  /** Drops a finished job and the idempotency and dedupe entries that still point at it. */
+  private forget(job: JobRecord): Promise<void> {
+    this.jobs.delete(job.id);
+    const idemKey = idempotencyEntry(job);
+    const dedupeKey = dedupeEntry(job);
+    if (idemKey && this.idempotency.get(idemKey) === job.id) this.idempotency.delete(idemKey);
+    if (dedupeKey && this.dedupe.get(dedupeKey) === job.id) this.dedupe.delete(dedupeKey);
+    return this.spool.remove(job.id);
+  }
+
+  async removeFinished(jobId: string): Promise<boolean> {
+    const job = this.jobs.get(jobId);
+    if (!job || (job.status !== 'done' && job.status !== 'failed')) return false;
+    await this.forget(job);
+    return true;
   }
 }
 

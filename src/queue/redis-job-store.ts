@@ -205,6 +205,15 @@ export class RedisJobStore implements JobStore {
     return Math.min(...due) - serverMs(time as [string, string]) + this.clock();
   }
 
+  async removeFinished(jobId: string): Promise<boolean> {
+    const k = this.keys;
+    const status = await this.redis.hget(k.queueJob(jobId), 'status');
+    if (status !== 'done' && status !== 'failed') return false;
+    // A finished job no longer changes: the check and the removal need no script.
+    await this.results(this.redis.multi().del(k.queueJob(jobId)).zrem(k.queueShared('finished'), jobId));
+    return true;
+  }
+
   async close(): Promise<void> {}
 
   private async results(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {

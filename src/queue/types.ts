@@ -1,3 +1,4 @@
+import type { QueueOperator } from './queue-operator.js';
 import type { JobView, UploadService } from '../uploads/types.js';
 
 /** One window of a lane's upstream budget. */
@@ -50,4 +51,6 @@ export interface UploadQueue extends UploadService {
   lanes(): Promise<LaneSnapshot[]>;
   list(filter?: { status?: JobView['status']; keyId?: string; limit?: number }): Promise<AdminJobView[]>;
   inspect(jobId: string): Promise<AdminJobView | undefined>;
+  /** Operator actions: hold/release the queue and lanes, cancel, retry and purge jobs. */
+  readonly operator: QueueOperator;
 }

@@ -16,6 +16,8 @@ import { fairPosition } from './fair-order.js';
 import { adminJobView, jobError, jobView, newJobRecord, storedError, type JobRecord } from './job-record.js';
 import { withFinishEffects, type EnqueueResult, type JobStore, type StoreLimits } from './job-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
+import { OperatorHolds } from '../ops/operator-holds.js';
+import { QueueOperator } from './queue-operator.js';
 import { LocalSignals, RedisSignals, type QueueSignals } from './queue-signals.js';
 import { RedisJobStore } from './redis-job-store.js';
 import type { AdminJobView, LaneSnapshot, QueueStats, UploadQueue } from './types.js';
@@ -77,7 +79,9 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
     signals = new LocalSignals();
     store = withFinishEffects(opened.store, backend.payloads, signals);
   }
-  return new FairUploadQueue(deps, store, signals, new LanePool(config, backend, clock), clock);
+  const pool = new LanePool(config, backend, clock);
+  pool.holds = new OperatorHolds(backend, clock);
+  return new FairUploadQueue(deps, store, signals, pool, clock);
 }
 
 /** The durable fair queue behind the upload routes, the admin API and the dashboard. */
@@ -89,6 +93,7 @@ class FairUploadQueue implements UploadQueue {
   /** Enqueues of unknown outcome being settled in the background. */
   private readonly settling = new Set<NodeJS.Timeout>();
   private stopping = false;
+  readonly operator: QueueOperator;
 
   constructor(
     private readonly deps: UploadQueueDeps,
@@ -100,6 +105,7 @@ class FairUploadQueue implements UploadQueue {
     const { config, upstream, metrics, logger, callbacks } = deps;
     this.dispatcher = new Dispatcher({ config, store, pool, upstream, payloads: deps.backend.payloads, signals, metrics, logger, clock, ...(callbacks ? { callbacks } : {}) });
     signals.onFinished((jobId) => this.waiters.get(jobId)?.forEach((wake) => wake()));
+    this.operator = new QueueOperator({ store, signals, pool, holds: pool.holds!, payloads: deps.backend.payloads, metrics, submit: (request, options) => this.submit(request, options) });
   }
 
   /**

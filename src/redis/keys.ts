@@ -167,4 +167,14 @@ export class RedisKeys {
   queueChannel(name: 'enqueued' | 'finished'): string {
     return `${this.prefix}queue-events:${name}`;
   }
+
+  /** Usage history of one subject (`key:<id>`, `lane:<id>`, `all`) for one UTC day (days since the epoch). */
+  usageHistory(subject: string, day: number): string {
+    return `${this.prefix}{usage}:${subject}:${day}`;
+  }
+
+  /** Hash of what an operator holds: `queue`, `lane:<id>` → epoch ms the hold ends (`inf`: until resumed). */
+  operatorHolds(): string {
+    return `${this.prefix}{ops}:holds`;
+  }
 }

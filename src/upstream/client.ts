@@ -49,13 +49,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return agent;
   }
 
-  function count(lane: Lane, status: number): void {
+  function count(lane: Lane, status: number, startedAt: number): void {
     options.metrics?.upstreamResponses.inc({ lane: lane.id, status: String(status) });
+    options.metrics?.upstreamLatency.observe({ lane: lane.id }, (performance.now() - startedAt) / 1000);
   }
 
   return {
     async send(lane: Lane, upload: UploadRequest): Promise<UpstreamAnswer> {
       const { contentType, length, body } = uploadBody(upload, options.payloads);
+      const startedAt = performance.now();
       try {
         const response = await request(endpoint, {
           method: 'POST',
@@ -69,13 +71,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           body,
         });
         const text = await response.body.text();
-        count(lane, response.statusCode);
+        count(lane, response.statusCode, startedAt);
         return classifyAnswer(response.statusCode, response.headers, text, clock());
       } catch (error) {
         const failure = networkFailure(error);
         // Anything else (a payload missing from the store…) is the gateway's own fault, not the upstream's.
         if (!failure) throw error;
-        count(lane, 0);
+        count(lane, 0, startedAt);
         return { kind: 'retryable', ...failure, limits: {} };
       }
     },

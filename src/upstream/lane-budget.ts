@@ -240,4 +240,16 @@ export class LaneBudget {
       await window.limiter.set(window.subject, count, Math.ceil(untilReset / secondMs));
     }
   }
+
+  /** Operator: ends a pause after an upstream 429 on this lane's egress address now. */
+  async resume(laneId: string): Promise<void> {
+    const address = this.addressOf.get(laneId);
+    if (address) await this.pauses.delete(address);
+  }
+
+  /** Operator: forgets what this lane's subjects have used (every window opens fresh) and any pause. */
+  async reset(laneId: string): Promise<void> {
+    await Promise.all(this.windows(laneId).map((w) => w.limiter.delete(w.subject)));
+    await this.resume(laneId);
+  }
 }

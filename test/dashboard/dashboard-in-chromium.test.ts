@@ -52,10 +52,51 @@ describe('the dashboard in headless Chromium', () => {
     await page.waitForFunction(() => /[34] \/ 20/.test(document.querySelector('[data-key="app1"]')?.textContent ?? ''), undefined, { timeout: 20_000 });
     await page.waitForFunction(() => document.querySelector('#failures')?.textContent?.includes('Image is corrupt'), undefined, { timeout: 20_000 });
     await page.waitForFunction(() => /9[67] \/ 100 left/.test(document.querySelector('[data-lane="lane1"]')?.textContent ?? ''), undefined, { timeout: 20_000 });
-    expect(await page.locator('#chart-depth path.line').count()).toBe(1);
+    await page.waitForFunction(() => /^[34] delivered/.test(document.querySelector('#hour-summary')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    expect(await page.locator('#chart-deliveries path.line').count()).toBe(1);
 
     await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('draws the last hour from the gateway\'s history in a new browser context, refusals by reason included', async () => {
+    // A bad key is refused (1004) before anything is queued: it shows only in the history.
+    expect((await upload(target.url, { authorization: 'Client-ID k_nobody_knows_this_key' })).status).toBe(403);
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    try {
+      const fresh = await context.newPage();
+      await fresh.goto(`${target.url}/dashboard#token=${target.adminToken}`);
+      await fresh.locator('#board[data-history="drawn"]').waitFor({ timeout: 20_000 });
+      // A new context shares nothing with the earlier tab: what it draws, it got from the server.
+      await fresh.waitForFunction(() => /^[34] delivered · 1 refused$/.test(document.querySelector('#hour-summary')?.textContent ?? ''), undefined, { timeout: 20_000 });
+      expect(Number(await fresh.locator('#tile-rate').textContent())).toBeGreaterThan(0);
+      expect(await fresh.locator('#tile-latency').textContent()).toMatch(/^\d+ ms$/);
+      expect(await fresh.locator('#chart-deliveries path.line').count()).toBe(1);
+      expect(await fresh.locator('#chart-latency circle.dot').count()).toBeGreaterThanOrEqual(1);
+      await fresh.locator('[data-reason="1004"]').waitFor();
+      expect(await fresh.locator('[data-reason="1004"]').textContent()).toMatch(/refused1×1004 Invalid or revoked API keylast hour/);
+      // No "in now": every countdown reads either "… in 4m 10s" or its own word for "due".
+      expect(await fresh.locator('body').textContent()).not.toMatch(/in now/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('fits a 390 × 844 phone screen with no horizontal scrolling', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    try {
+      const phone = await context.newPage();
+      await phone.goto(`${target.url}/dashboard#token=${target.adminToken}`);
+      await phone.locator('#board[data-history="drawn"]').waitFor({ timeout: 20_000 });
+      await phone.locator('[data-key="app1"]').waitFor();
+      const widths = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth, viewport: window.innerWidth }));
+      expect(widths.viewport).toBe(390);
+      expect(widths.page).toBeLessThanOrEqual(390);
+      expect(widths.body).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: 'test-artifacts/dashboard-390.png', fullPage: true });
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -1,20 +1,24 @@
-// The upgate dashboard: polls GET /admin/overview every 2 s with the operator's admin token and
-// redraws. History for the charts is kept here, in the tab (one hour of polls), so the gateway
-// stays stateless about who is watching. Everything is written with textContent: no data is HTML.
+// The upgate dashboard: polls GET /admin/overview every 2 s with the operator's admin token for the
+// current state, and GET /admin/usage/history every 15 s for the last hour: the charts come from the
+// gateway's own per-minute history, so a reload or a new tab shows the same hour.
+// Everything is written with textContent: no data is HTML.
 
 const POLL_MS = 2000;
+const HISTORY_POLL_MS = 15_000;
 const HOUR_MS = 3_600_000;
-const RATE_SPAN_MS = 60_000;
+const MINUTE_MS = 60_000;
+/** Tiles average the last few complete minutes, so one quiet minute does not read as an outage. */
+const RECENT_MINUTES = 5;
 const TOKEN_KEY = 'upgate.adminToken';
-const HISTORY_KEY = 'upgate.history';
 
 const $ = (id) => document.getElementById(id);
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 let token = takeTokenFromUrl() ?? sessionStorage.getItem(TOKEN_KEY);
-let samples = loadHistory();
+let history;
 let clockOffset = 0;
 let pollTimer;
+let historyTimer;
 
 function takeTokenFromUrl() {
   const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
@@ -24,14 +28,6 @@ function takeTokenFromUrl() {
   // Keep the token out of the address bar and the browser history.
   window.history.replaceState(null, '', location.pathname + location.search);
   return value;
-}
-
-function loadHistory() {
-  try {
-    return JSON.parse(sessionStorage.getItem(HISTORY_KEY) ?? '[]');
-  } catch {
-    return [];
-  }
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -72,14 +68,20 @@ function formatWindow(ms) {
 
 const serverNow = () => Date.now() + clockOffset;
 
+/** "resets in 4m 10s", or the `due` wording once the time has come (never "in now"). */
+function countdownText(at, prefix, due) {
+  const ms = at - serverNow();
+  return ms > 500 ? prefix + formatDuration(ms) : due;
+}
+
 /** An element whose text counts down to `at` (epoch ms); the ticker keeps it current between polls. */
-function countdown(at, prefix = '') {
-  return el('span', { class: 'countdown', 'data-reset': at, 'data-prefix': prefix }, prefix + formatDuration(at - serverNow()));
+function countdown(at, prefix = '', due = 'now') {
+  return el('span', { class: 'countdown', 'data-reset': at, 'data-prefix': prefix, 'data-due': due }, countdownText(at, prefix, due));
 }
 
 function tick() {
   for (const node of document.querySelectorAll('[data-reset]')) {
-    node.textContent = node.dataset.prefix + formatDuration(Number(node.dataset.reset) - serverNow());
+    node.textContent = countdownText(Number(node.dataset.reset), node.dataset.prefix, node.dataset.due);
   }
 }
 
@@ -95,15 +97,20 @@ function toneFor(fractionLeft) {
 function renderLanes(lanes) {
   const rows = lanes.map((lane) => {
     const paused = lane.pausedUntil && lane.pausedUntil > serverNow();
+    // Only an upstream 429 is an alarm. A lane that has spent its window is pacing, as designed:
+    // it says when it sends again, in the same calm colour as the rest.
+    const nextWindow = Math.min(...lane.windows.filter((w) => w.remaining <= 0).map((w) => w.resetAt));
     const badge = paused
-      ? el('span', { class: 'badge paused' }, 'paused · ', countdown(lane.pausedUntil))
-      : el('span', { class: `badge ${lane.remaining > 0 ? 'ready' : 'waiting'}` }, lane.remaining > 0 ? `${lane.remaining} ready` : 'out of budget');
+      ? el('span', { class: 'badge paused' }, 'paused after 429 · ', countdown(lane.pausedUntil, 'resumes in ', 'resuming'))
+      : lane.remaining > 0
+        ? el('span', { class: 'badge ready' }, `${lane.remaining} ready`)
+        : el('span', { class: 'badge pacing' }, 'pacing · ', Number.isFinite(nextWindow) ? countdown(nextWindow, 'next in ', 'sending') : 'waiting');
     const windows = lane.windows.map((w) =>
       el('div', { class: 'window' },
         el('span', { class: 'wname' }, `${w.scope} ${formatWindow(w.windowMs)}`),
         meter(w.limit ? w.remaining / w.limit : 0, toneFor(w.limit ? w.remaining / w.limit : 0)),
         el('span', { class: 'wnum' }, `${w.remaining} / ${w.limit} left`),
-        countdown(w.resetAt, 'resets in '),
+        countdown(w.resetAt, 'resets in ', 'fresh window'),
       ));
     return el('div', { class: 'lane', 'data-lane': lane.id },
       el('div', { class: 'lane-head' }, el('strong', {}, lane.id), el('span', { class: 'muted' }, lane.localAddress ?? 'default address'), badge),
@@ -118,7 +125,7 @@ function windowChips(windows) {
       el('span', { class: 'wname' }, w.name),
       meter(w.limit ? w.used / w.limit : 1, w.remaining <= 0 ? 'empty' : w.used / (w.limit || 1) > 0.75 ? 'low' : 'ok'),
       el('span', { class: 'wnum' }, `${w.used} / ${w.limit}`),
-      countdown(w.resetAt),
+      countdown(w.resetAt, 'resets in ', 'fresh window'),
     )));
 }
 
@@ -139,7 +146,31 @@ function renderIps(ips) {
   $('ips').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 2, class: 'muted' }, 'No traffic yet.'))]));
 }
 
+/** Refusals and failures of the last hour by code, from the history: quota, bad keys, no key … */
+function reasonRows() {
+  const all = history?.series.find((s) => s.subject === 'all');
+  if (!all) return [];
+  const byCode = new Map();
+  for (const [name, count] of Object.entries(all.totals)) {
+    const match = /^(refused|failed|jobFailed):(\d+)$/.exec(name);
+    // An upstream failure (1021) of a synchronous upload is counted again as its job's failure: once here.
+    if (!match || (match[1] === 'failed' && match[2] === '1021')) continue;
+    const code = match[2];
+    const entry = byCode.get(code) ?? { code, count: 0, kind: match[1] === 'refused' ? 'refused' : 'failed' };
+    entry.count += count;
+    byCode.set(code, entry);
+  }
+  return [...byCode.values()].sort((a, b) => b.count - a.count).map((entry) =>
+    el('tr', { 'data-reason': entry.code },
+      el('td', { class: 'muted' }, entry.kind),
+      el('td', { class: 'num' }, `${entry.count}×`),
+      el('td', {}, el('span', { class: 'code' }, entry.code), ' ', history.codes[entry.code] ?? ''),
+      el('td', { class: 'muted' }, 'last hour'),
+    ));
+}
+
 function renderFailures(failures) {
+  const reasons = reasonRows();
   const rows = failures.map((job) =>
     el('tr', {},
       el('td', { class: 'mono' }, job.id.slice(0, 12)),
@@ -147,23 +178,45 @@ function renderFailures(failures) {
       el('td', {}, el('span', { class: 'code' }, String(job.error?.code ?? '')), ' ', job.error?.message ?? ''),
       el('td', { class: 'muted' }, formatDuration(serverNow() - Date.parse(job.finishedAt ?? job.createdAt)) + ' ago'),
     ));
-  $('failures').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'No failures. All quiet.'))]));
+  $('reasons').replaceChildren(...(reasons.length ? reasons : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'No refusals in the last hour.'))]));
+  $('failures').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'No failed jobs. All quiet.'))]));
 }
 
-function totalUploads(uploads) {
-  return Object.values(uploads).reduce((sum, n) => sum + n, 0);
+/** One value per minute of the last hour (0 where the history has no bucket), from a bucket's counters. */
+function minuteSeries(valueOf) {
+  const all = history?.series.find((s) => s.subject === 'all');
+  if (!all) return [];
+  const byMinute = new Map(all.buckets.map((bucket) => [bucket.t, bucket.counters]));
+  const points = [];
+  for (let t = history.until - HOUR_MS; t < history.until; t += MINUTE_MS) {
+    const value = valueOf(byMinute.get(t) ?? {});
+    if (value !== undefined) points.push({ t: t + MINUTE_MS / 2, v: value });
+  }
+  return points;
 }
 
-/** Uploads per minute at each sample, over the preceding minute of samples. */
-function rateSeries(series) {
-  let start = 0;
-  return series.map((sample) => {
-    while (start < series.length && series[start].t < sample.t - RATE_SPAN_MS) start++;
-    const first = series[start];
-    const span = sample.t - first.t;
-    // Divided by at least a minute, so the first seconds of history do not extrapolate a burst.
-    return { t: sample.t, v: span > 0 ? Math.max(0, ((sample.total - first.total) * 60_000) / Math.max(span, RATE_SPAN_MS)) : 0 };
-  });
+const sumMatching = (counters, pattern) => Object.entries(counters).reduce((sum, [name, value]) => (pattern.test(name) ? sum + value : sum), 0);
+const latencyOf = (counters) => (counters.latencyCount ? counters.latencyMs / counters.latencyCount : undefined);
+
+/** Per minute over the last few minutes, the current one included (an upload a second ago counts). */
+function recentRate(series) {
+  const since = history.until - RECENT_MINUTES * MINUTE_MS;
+  return series.filter((p) => p.t >= since).reduce((sum, p) => sum + p.v, 0) / RECENT_MINUTES;
+}
+
+function renderHistory() {
+  const deliveries = minuteSeries((c) => c.delivered ?? 0);
+  const refusals = minuteSeries((c) => sumMatching(c, /^refused:/));
+  const latency = minuteSeries(latencyOf);
+  const all = history.series.find((s) => s.subject === 'all');
+  $('tile-rate').textContent = recentRate(deliveries).toFixed(1);
+  const refused = sumMatching(all?.totals ?? {}, /^refused:/);
+  $('hour-summary').textContent = `${all?.totals.delivered ?? 0} delivered · ${refused} refused`;
+  const latencies = latency.slice(-RECENT_MINUTES);
+  $('tile-latency').textContent = latencies.length ? `${Math.round(latencies.reduce((sum, p) => sum + p.v, 0) / latencies.length)} ms` : '—';
+  $('tile-429').textContent = String(all?.totals['responses:429'] ?? 0);
+  drawChart($('chart-deliveries'), deliveries, refusals);
+  drawChart($('chart-latency'), latency, [], { dots: true });
 }
 
 function niceMax(value) {
@@ -172,14 +225,15 @@ function niceMax(value) {
   return Math.ceil(value / step) * step;
 }
 
-function drawChart(node, series) {
+/** A line over the last hour; `dots` marks each point (for series with gaps, like latency in quiet minutes). */
+function drawChart(node, series, second = [], { dots = false } = {}) {
   const width = node.clientWidth || 600;
   const height = node.clientHeight || 160;
   const pad = { left: 36, right: 8, top: 8, bottom: 20 };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
   const end = serverNow();
-  const max = niceMax(Math.max(0, ...series.map((p) => p.v)));
+  const max = niceMax(Math.max(0, ...series.map((p) => p.v), ...second.map((p) => p.v)));
   const x = (t) => pad.left + ((t - (end - HOUR_MS)) / HOUR_MS) * innerW;
   const y = (v) => pad.top + innerH - (v / max) * innerH;
   node.setAttribute('viewBox', `0 0 ${width} ${height}`);
@@ -202,31 +256,23 @@ function drawChart(node, series) {
     parts.push(svg('path', { d: `${line}L${x(last.t).toFixed(1)},${y(0)}L${x(series[0].t).toFixed(1)},${y(0)}Z`, class: 'area' }));
     parts.push(svg('path', { d: line, class: 'line' }));
   }
+  if (dots) for (const p of series) parts.push(svg('circle', { cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 2.5, class: 'dot' }));
+  if (second.length > 1) parts.push(svg('path', { d: second.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(''), class: 'line-second' }));
   node.replaceChildren(...parts);
 }
 
 function render(data) {
   clockOffset = data.now - Date.now();
-  const total = totalUploads(data.uploads);
-  samples.push({ t: data.now, depth: data.queue.depth, total });
-  samples = samples.filter((sample) => sample.t >= data.now - HOUR_MS);
-  sessionStorage.setItem(HISTORY_KEY, JSON.stringify(samples));
-  const rates = rateSeries(samples);
-
   $('tile-depth').textContent = String(data.queue.depth);
   $('tile-oldest').textContent = data.queue.depth ? formatDuration(data.queue.oldestAgeMs) : '—';
   // drainEta is null (JSON for Infinity) while no lane can send at all.
   const eta = data.queue.drainEta;
-  $('tile-eta').replaceChildren(!data.queue.depth ? '—' : Number.isFinite(eta) ? countdown(eta, 'in ') : 'stalled');
-  $('tile-rate').textContent = rates.length ? rates[rates.length - 1].v.toFixed(1) : '0';
-  $('tile-429').textContent = String(data.upstream['429'] ?? 0);
+  $('tile-eta').replaceChildren(!data.queue.depth ? '—' : Number.isFinite(eta) ? countdown(eta, '~', 'any moment') : 'stalled');
 
   renderLanes(data.lanes);
   renderKeys(data.keys, data.queue.byKey);
   renderIps(data.topIps);
   renderFailures(data.failures);
-  drawChart($('chart-depth'), samples.map((s) => ({ t: s.t, v: s.depth })));
-  drawChart($('chart-rate'), rates);
 }
 
 function setStatus(state, text) {
@@ -237,6 +283,7 @@ function setStatus(state, text) {
 
 function showLogin(message) {
   clearTimeout(pollTimer);
+  clearTimeout(historyTimer);
   $('board').hidden = true;
   $('forget').hidden = true;
   $('login').hidden = false;
@@ -268,13 +315,29 @@ async function poll() {
   pollTimer = setTimeout(poll, POLL_MS);
 }
 
+async function pollHistory() {
+  try {
+    const response = await fetch('/admin/usage/history?since=1h', { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+    if (response.ok) {
+      history = await response.json();
+      renderHistory();
+      $('board').dataset.history = 'drawn';
+    }
+  } catch {
+    // The overview poll reports the gateway unreachable; the history is tried again on the next round.
+  }
+  historyTimer = setTimeout(pollHistory, HISTORY_POLL_MS);
+}
+
 function start() {
   clearTimeout(pollTimer);
+  clearTimeout(historyTimer);
   $('login').hidden = true;
   $('board').hidden = false;
   $('forget').hidden = false;
   setStatus('idle', 'connecting…');
   poll();
+  pollHistory();
 }
 
 $('login').addEventListener('submit', (event) => {
