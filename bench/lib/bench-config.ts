@@ -3,6 +3,9 @@ import type { ConfigInput } from '../../src/config/schema.js';
 /** Quotas and lane budgets that never bind within a bench run. */
 export const generous = [{ limit: 1_000_000_000, window: '1d' }];
 
+/** Credits that never bind within a bench run (the default is Imgur's 12,500 a day, ~1,225 uploads). */
+export const generousCredits = { limit: 1_000_000_000, window: '1d' };
+
 /** A key with room for every request of a run. */
 export const openKey = { id: 'bench-open', key: 'k_bench_open_secret' };
 /** A key whose quota is 0: every upload with it is refused (429/1008) before its body is read. */
@@ -30,7 +33,7 @@ export function benchConfig(options: BenchConfigOptions): ConfigInput {
     store: { redisUrl: options.redisUrl, prefix: options.prefix },
     quotas: { policy: 'all', perKey: generous, perIp: generous },
     keys: options.keys ?? [openKey, exhaustedKey],
-    upstream: { url: options.upstreamUrl, lanes: options.lanes ?? [{ id: 'bench', clientId: 'bench-client', limits: generous }] },
+    upstream: { url: options.upstreamUrl, lanes: options.lanes ?? [{ id: 'bench', clientId: 'bench-client', limits: generous, credits: generousCredits }] },
     queue: { dedupe: false, maxBytes: '4GB' },
   };
 }

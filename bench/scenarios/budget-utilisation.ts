@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { benchConfig, clientIdHeader, openKey } from '../lib/bench-config.js';
+import { benchConfig, clientIdHeader, generousCredits, openKey } from '../lib/bench-config.js';
 import { unexpectedAnswers } from '../lib/answers.js';
 import { startGatewayProcess } from '../lib/gateway.js';
 import { runLoad } from '../lib/load.js';
@@ -27,7 +27,7 @@ export const budgetUtilisation: Scenario = {
   name: 'budget',
   async run({ redis, prefix }) {
     const simulator = await startSimulatorProcess({ ipLimit: `${limit}/${windowMs / 1000}s`, clientLimit: unlimited });
-    const lanes = addresses.map((localAddress, i) => ({ id: `lane${i + 1}`, clientId: `bench-lane-${i + 1}`, localAddress, limits: [{ limit, window: `${windowMs}ms` }] }));
+    const lanes = addresses.map((localAddress, i) => ({ id: `lane${i + 1}`, clientId: `bench-lane-${i + 1}`, localAddress, limits: [{ limit, window: `${windowMs}ms` }], credits: generousCredits }));
     const gateway = await startGatewayProcess(benchConfig({ redisUrl: redis.url, prefix: prefix('budget'), upstreamUrl: simulator.url, lanes }));
     try {
       const upload = multipartUpload(pngOfSize(1024), { ...clientIdHeader(openKey), prefer: 'respond-async' });

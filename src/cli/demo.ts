@@ -39,14 +39,17 @@ export function demoCommand(): Command {
     .option('--keep', 'keep the gateway and its dashboard up after the run, until Ctrl-C')
     .option('--port <port>', 'gateway port (default: any free port)', port)
     .option('--upstream-port <port>', 'simulator port (default: any free port)', port)
+    .option('--profile <profile>', 'the upstream simulator\'s profile: tidy, or imgur (its real headers and 429s)', 'tidy')
     .action(
-      action(async (flags: { fast?: boolean; json?: boolean; keep?: boolean; port?: number; upstreamPort?: number }) => {
+      action(async (flags: { fast?: boolean; json?: boolean; keep?: boolean; port?: number; upstreamPort?: number; profile: string }) => {
+        if (flags.profile !== 'tidy' && flags.profile !== 'imgur') throw new CliError(`--profile must be "tidy" or "imgur", got "${flags.profile}"`, 2);
         // Loaded on use: the other commands stay quick to start without the whole gateway.
         const { runDemo } = await import('../demo/run-demo.js');
         const report = (summary: DemoSummary) => (flags.json ? process.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(summary));
         const summary = await runDemo({
           fast: flags.fast ?? false,
           out: flags.json ? process.stderr : process.stdout,
+          profile: flags.profile,
           ...(flags.port !== undefined && { port: flags.port }),
           ...(flags.upstreamPort !== undefined && { upstreamPort: flags.upstreamPort }),
           whileUp: async (summary, dashboardUrl) => {

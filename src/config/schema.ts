@@ -80,6 +80,24 @@ const staticKeySchema = z.strictObject({
   weight: weightSchema.default(1),
 });
 
+/** `250` credits, or `"2%"` of the credit limit. */
+const creditReserve = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number of credits or a percentage like "2%"')]);
+
+/**
+ * The credential's credit budget (Imgur: ~12,500 credits a day per client id, an upload costs 10).
+ * `reserve` credits are never spent, so the daily cap (five hits a month block the app) is never hit.
+ */
+const laneCreditsSchema = z.strictObject({
+  /** Credits per window. Default 12500. */
+  limit: z.number().int().nonnegative().default(12_500),
+  /** Length of the credit window. Default 1d. */
+  window: duration.refine((ms) => ms > 0, 'window must be longer than 0').prefault('1d'),
+  /** Credits one upload costs. Default 10. */
+  uploadCost: z.number().int().positive().default(10),
+  /** Credits never spent: a number, or a percentage of `limit`. Default "2%". */
+  reserve: creditReserve.default('2%'),
+});
+
 const nodeAddress = /^(\[[^\]]+\]|[^:,/\s]+):\d{1,5}$/;
 
 const redisSchema = z
@@ -113,6 +131,8 @@ const laneSchema = z.strictObject({
   limits: z.array(windowLimitSchema).prefault(imgurIpLimits),
   /** Limits of the credential (shared by lanes with the same clientId). Default: none. */
   clientLimits: z.array(windowLimitSchema).default([]),
+  /** The credential's credits (shared by lanes with the same clientId). Default 12500/1d, uploads cost 10, reserve 2%. */
+  credits: laneCreditsSchema.prefault({}),
 });
 
 /** Shortest admin (and metrics) token accepted: a guessable token would make the brute-force guard the only defence. */
@@ -247,4 +267,5 @@ export type WindowLimit = z.output<typeof windowLimitSchema>;
 export type QuotaPolicy = z.output<typeof policySchema>;
 export type QuotaOverride = z.output<typeof quotaOverrideSchema>;
 export type LaneConfig = z.output<typeof laneSchema>;
+export type LaneCredits = z.output<typeof laneCreditsSchema>;
 export type StaticKeyConfig = z.output<typeof staticKeySchema>;

@@ -1,3 +1,5 @@
+import { upstreamMessage } from '../upstream/upstream-message.js';
+
 /** The simulated client apps: each uploads small PNGs, either straight upstream or through upgate. */
 
 const onePixelPng = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -21,11 +23,12 @@ export async function uploadDirect(upstreamUrl: string, clientId: string, count:
   const result: DirectResult = { ok: 0, rejected: 0 };
   for (let n = 0; n < count; n++) {
     const response = await fetch(new URL('/3/image', upstreamUrl), { method: 'POST', headers: { authorization: `Client-ID ${clientId}` }, body: imageForm(`${clientId} #${n + 1}`) });
-    const body = (await response.json().catch(() => ({}))) as { data?: { error?: unknown } };
+    const body = await response.text();
     if (response.ok) result.ok++;
     else {
       result.rejected++;
-      result.firstRefusal ??= typeof body.data?.error === 'string' ? body.data.error : `HTTP ${response.status}`;
+      // Whatever shape the refusal came in (the imgur profile nests it): the words the app would show.
+      result.firstRefusal ??= upstreamMessage(response.status, body);
     }
     onEach(response.ok);
   }

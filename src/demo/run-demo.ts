@@ -28,6 +28,8 @@ export interface DemoOptions {
   /** Gateway and simulator ports; default any free port. */
   port?: number;
   upstreamPort?: number;
+  /** The simulator's profile (default tidy); `imgur` hides the per-IP limit and refuses with "You are uploading too fast". */
+  profile?: 'tidy' | 'imgur';
   /** Called with the summary while the gateway and its dashboard are still up (`--keep` waits here). */
   whileUp?: (summary: DemoSummary, dashboardUrl: string) => Promise<void>;
 }
@@ -35,7 +37,7 @@ export interface DemoOptions {
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { out } = options;
   const scenario = demoScenario(options.fast);
-  const simulator = await startSimulator({ ipLimits: [scenario.ipLimit], port: options.upstreamPort ?? 0 });
+  const simulator = await startSimulator({ ipLimits: [scenario.ipLimit], port: options.upstreamPort ?? 0, profile: options.profile ?? 'tidy' });
   try {
     const limitText = `${scenario.ipLimit.limit} uploads per ${seconds(scenario.ipLimit.windowMs)} per IP`;
     out.write(`upstream simulator at ${simulator.url} (Imgur-like limit scaled to seconds: ${limitText})\n\n`);

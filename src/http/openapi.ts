@@ -69,6 +69,8 @@ const schemas: Record<string, Schema> = {
       windows: { type: 'array', items: obj({ scope: { enum: ['address', 'client'] }, limit: int, windowMs: int, remaining: int, resetAt: epochMs }) },
       remaining: int,
       pausedUntil: epochMs,
+      pauses: obj({ address: epochMs, client: epochMs }),
+      credits: obj({ limit: int, remaining: int, reserve: int, uploadCost: int, windowMs: int, resetAt: epochMs, upstream: obj({ limit: int, remaining: int, at: epochMs }) }),
     },
     ['id', 'windows', 'remaining'],
   ),

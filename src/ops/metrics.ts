@@ -43,6 +43,36 @@ export function createMetrics() {
       labelNames: ['lane'] as const,
       registers,
     }),
+    laneCreditsRemaining: new Gauge({
+      name: 'upgate_lane_credits_remaining',
+      help: 'Credits left to each lane\'s credential in its current window, the reserve included.',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
+    laneCreditsReserve: new Gauge({
+      name: 'upgate_lane_credits_reserve',
+      help: 'Credits of each lane\'s credential that are never spent.',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
+    laneUpstreamCreditsRemaining: new Gauge({
+      name: 'upgate_lane_upstream_credits_remaining',
+      help: 'Credits left to each lane\'s credential as the upstream last reported them (X-RateLimit-ClientRemaining).',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
+    lanePauses: new Counter({
+      name: 'upgate_lane_pauses_total',
+      help: 'Pauses after an upstream 429, by lane and the subject paused (address or client).',
+      labelNames: ['lane', 'subject'] as const,
+      registers,
+    }),
+    upstream429WithRoom: new Counter({
+      name: 'upgate_upstream_429_with_room_total',
+      help: 'Upstream 429s whose rate-limit headers still showed room, by lane.',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
     upstreamResponses: new Counter({
       name: 'upgate_upstream_responses_total',
       help: 'Upstream answers by lane and HTTP status (0 = no answer: timeout or reset).',

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PayloadStore } from '../store/payload-store.js';
-import type { LanePool } from '../upstream/lane-pool.js';
+import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
 import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
 import { storedError, uploadRequestOf } from './job-record.js';
@@ -87,15 +87,15 @@ export class Dispatcher {
           continue;
         }
         const leased = await store.dequeue(grant.lane.id).catch(async (error: unknown) => {
-          await pool.refund(grant.lane);
+          await pool.refund(grant);
           throw error;
         });
         if (!leased) {
           // Another instance took it first.
-          await pool.refund(grant.lane);
+          await pool.refund(grant);
           continue;
         }
-        const done = this.dispatch(leased, grant.lane).finally(() => {
+        const done = this.dispatch(leased, grant).finally(() => {
           this.inFlight.delete(leased.job.id);
           this.poke();
         });
@@ -123,26 +123,29 @@ export class Dispatcher {
     });
   }
 
-  private async dispatch(leased: LeasedJob, lane: Lane): Promise<void> {
+  private async dispatch(leased: LeasedJob, grant: LaneReservation): Promise<void> {
     const { upstream, pool, metrics, logger, clock } = this.deps;
     const { job } = leased;
+    const { lane } = grant;
     let answer: UpstreamAnswer;
     try {
       answer = await upstream.send(lane, uploadRequestOf(job));
     } catch (error) {
       // The client throws only for failures on our side (e.g. the payload unreadable) before anything
       // reached the upstream: give the budget back, and retry like any other transient failure.
-      await pool.refund(lane).catch(() => {});
+      await pool.refund(grant).catch(() => {});
       answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
     }
     metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
     // The budget learns from the answer while the job is settled: the client need not wait for both.
-    const reconciled = pool.reconcile(lane, answer.limits).catch((error: unknown) => {
+    // After a 429 this gives the upload back and pauses the subject the answer concerns, in the same step.
+    const reconciled = pool.reconcile(grant, answer).catch((error: unknown) => {
       metrics.storeErrors.inc({ operation: 'reconcile' });
       logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
+      return {} as { pausedUntil?: number };
     });
     try {
-      await this.settle(leased, lane, answer);
+      await this.settle(leased, lane, answer, reconciled);
     } catch (error) {
       // The lease expires and the job is dispatched again: at-least-once.
       metrics.storeErrors.inc({ operation: 'settle' });
@@ -151,8 +154,8 @@ export class Dispatcher {
     await reconciled;
   }
 
-  private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer): Promise<void> {
-    const { store, pool, config, logger, clock } = this.deps;
+  private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer, reconciled: Promise<{ pausedUntil?: number }>): Promise<void> {
+    const { store, config, logger, clock } = this.deps;
     const { job } = leased;
     switch (answer.kind) {
       case 'ok':
@@ -160,8 +163,8 @@ export class Dispatcher {
       case 'rejected':
         return this.end(leased, { status: 'failed', error: storedError(new GatewayError('upstreamFailed', { message: answer.message })) });
       case 'rate-limited': {
-        const until = await pool.pause(lane, answer.limits.retryAt ?? answer.limits.address?.resetAt);
-        logger.warn({ lane: lane.id, until: new Date(until).toISOString(), job: job.id }, 'upstream answered 429; lane paused');
+        const { pausedUntil } = await reconciled;
+        logger.warn({ lane: lane.id, until: pausedUntil && new Date(pausedUntil).toISOString(), message: answer.message, job: job.id }, 'upstream answered 429; lane paused');
         await store.requeue(leased, clock(), false);
         return;
       }

@@ -9,6 +9,23 @@ export interface LaneWindowSnapshot {
   windowMs: number;
   remaining: number;
   resetAt: number;
+  /** Set for a window the upstream told us about (not from config): its `post:`/`user:` name. */
+  learned?: string;
+}
+
+/** A credential's credits (the upstream counts credits; an upload costs `uploadCost`). */
+export interface LaneCreditsSnapshot {
+  limit: number;
+  /** Credits left in the current window, the reserve included. */
+  remaining: number;
+  /** Credits never spent. */
+  reserve: number;
+  uploadCost: number;
+  windowMs: number;
+  /** When the window resets; 0 while it has not started. */
+  resetAt: number;
+  /** What the upstream last reported (X-RateLimit-Client*), and when. */
+  upstream?: { limit?: number; remaining: number; at: number };
 }
 
 export interface LaneSnapshot {
@@ -19,6 +36,9 @@ export interface LaneSnapshot {
   remaining: number;
   /** Set while an upstream 429 pauses the lane: epoch ms when it resumes. */
   pausedUntil?: number;
+  /** Which subject is paused, and until when: the egress address, the credential. */
+  pauses?: { address?: number; client?: number };
+  credits?: LaneCreditsSnapshot;
 }
 
 export interface QueueStats {

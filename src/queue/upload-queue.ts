@@ -8,6 +8,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { StoreBackend } from '../store/backend.js';
 import type { JobView, SubmitOutcome, UploadRequest } from '../uploads/types.js';
 import { LanePool } from '../upstream/lane-pool.js';
+import { setLaneGauges } from '../upstream/lane-gauges.js';
 import type { UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
 import { Dispatcher } from './dispatcher.js';
@@ -79,7 +80,7 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
     signals = new LocalSignals();
     store = withFinishEffects(opened.store, backend.payloads, signals);
   }
-  const pool = new LanePool(config, backend, clock);
+  const pool = new LanePool(config, backend, clock, deps.metrics);
   pool.holds = new OperatorHolds(backend, clock);
   return new FairUploadQueue(deps, store, signals, pool, clock);
 }
@@ -316,9 +317,6 @@ class FairUploadQueue implements UploadQueue {
     metrics.queueDepth.set(stats.depth);
     metrics.queueBytes.set(stats.bytes);
     metrics.queueOldestAge.set(stats.oldestAgeMs / 1000);
-    for (const lane of lanes) {
-      metrics.laneBudgetRemaining.set({ lane: lane.id }, lane.remaining);
-      metrics.lanePaused.set({ lane: lane.id }, lane.pausedUntil ? 1 : 0);
-    }
+    setLaneGauges(metrics, lanes);
   }
 }

@@ -76,11 +76,6 @@ export class RedisKeys {
     return `${this.prefix}rl:${name}`;
   }
 
-  /** Epoch ms before which a fresh window of one lane subject (`address:…`/`client:…`) may not open. */
-  laneNotBefore(subject: string, windowMs: number): string {
-    return `${this.prefix}lane-not-before:${subject}:${windowMs}`;
-  }
-
   /**
    * Base of every upload-queue key. The `{queue}` hash tag keeps them in one Cluster slot, so the
    * queue scripts may build job and per-key list names from it (they are only known inside a script).
@@ -166,6 +161,15 @@ export class RedisKeys {
   /** Pub/sub channels: `enqueued` wakes dispatchers, `finished` wakes synchronous waiters on every instance. */
   queueChannel(name: 'enqueued' | 'finished'): string {
     return `${this.prefix}queue-events:${name}`;
+  }
+
+  /**
+   * Budget record of one lane subject (`address:…`/`client:…`): every window, pause and hold of it in
+   * one hash. The `{lanes}` hash tag keeps a lane's address and credential in one Cluster slot, so one
+   * script reserves both.
+   */
+  laneSubject(subject: string): string {
+    return `${this.prefix}{lanes}:subject:${subject}`;
   }
 
   /** Usage history of one subject (`key:<id>`, `lane:<id>`, `all`) for one UTC day (days since the epoch). */

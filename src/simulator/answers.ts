@@ -30,6 +30,13 @@ export function failure(status: number, message: string, shape: ErrorBodyShape, 
       };
     case 'errors-array':
       return { status, headers: json, body: JSON.stringify({ errors: [{ id: 'sim', code: String(status), status: String(status), detail: message }] }) };
+    case 'json-api':
+      // Imgur's newer API answers in JSON:API, served as application/vnd.imgur.v1+json.
+      return {
+        status,
+        headers: { 'content-type': 'application/vnd.imgur.v1+json' },
+        body: JSON.stringify({ errors: [{ id: `legacy-api-${Math.random().toString(16).slice(2, 10)}`, code: String(status), status: statusText(status), detail: message }] }),
+      };
     case 'error-string':
       return { status, headers: json, body: JSON.stringify({ error: message }) };
     case 'html':
@@ -54,23 +61,25 @@ export function secondsUntil(at: number, now: number): number {
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
+function statusText(status: number): string {
+  return status === 429 ? 'Too Many Requests' : String(status);
+}
+
 /**
- * Imgur's rate-limit headers: the source IP's budget as both X-RateLimit-User* (reset as epoch
- * seconds) and X-Post-Rate-Limit-* (reset as seconds from now), the credential's as X-RateLimit-Client*.
+ * The tidy rate-limit headers: the source IP's tightest upload window as X-Post-Rate-Limit-* (reset
+ * as seconds from now), the credential's as X-RateLimit-Client* in credits (uploads × cost, reset as
+ * epoch seconds). X-RateLimit-User* are Imgur's per-IP credits, which the tidy mode does not model.
  */
-export function rateLimitHeaders(ip: WindowStanding | undefined, client: WindowStanding | undefined, now: number): Record<string, string> {
+export function rateLimitHeaders(ip: WindowStanding | undefined, client: WindowStanding | undefined, now: number, uploadCost = 1): Record<string, string> {
   const headers: Record<string, string> = {};
   if (ip) {
-    headers['x-ratelimit-userlimit'] = String(ip.limit);
-    headers['x-ratelimit-userremaining'] = String(ip.remaining);
-    headers['x-ratelimit-userreset'] = String(Math.ceil(ip.resetAt / 1000));
     headers['x-post-rate-limit-limit'] = String(ip.limit);
     headers['x-post-rate-limit-remaining'] = String(ip.remaining);
     headers['x-post-rate-limit-reset'] = String(secondsUntil(ip.resetAt, now));
   }
   if (client) {
-    headers['x-ratelimit-clientlimit'] = String(client.limit);
-    headers['x-ratelimit-clientremaining'] = String(client.remaining);
+    headers['x-ratelimit-clientlimit'] = String(client.limit * uploadCost);
+    headers['x-ratelimit-clientremaining'] = String(client.remaining * uploadCost);
     headers['x-ratelimit-clientreset'] = String(Math.ceil(client.resetAt / 1000));
   }
   return headers;

@@ -7,7 +7,7 @@ const target = {
 };
 
 /** Error bodies in the shapes real upstreams have been seen to send. */
-export const errorBodyShapes = ['json', 'html', 'errors-array', 'data-error-object', 'error-string', 'empty'] as const;
+export const errorBodyShapes = ['json', 'html', 'errors-array', 'json-api', 'data-error-object', 'error-string', 'empty'] as const;
 export type ErrorBodyShape = (typeof errorBodyShapes)[number];
 
 const faultSchema = z.discriminatedUnion('kind', [
@@ -17,6 +17,8 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('reset'), ...target }),
   /** Waits `ms` before handling the upload normally. */
   z.strictObject({ kind: z.literal('latency'), ms: z.number().int().nonnegative(), ...target }),
+  /** A 429 in JSON:API shape with X-RateLimit-ClientRemaining 0, as if another app had spent the credential's credits. */
+  z.strictObject({ kind: z.literal('credits-spent'), ...target }),
   /** A 429 as if the limit were reached, JSON or HTML, with or without Retry-After. */
   z.strictObject({ kind: z.literal('rate-limit'), html: z.boolean().default(false), retryAfter: z.union([z.boolean(), z.number().int().nonnegative()]).default(true), ...target }),
 ]);

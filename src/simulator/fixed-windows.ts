@@ -33,16 +33,16 @@ export class FixedWindows {
     private readonly clock: Clock,
   ) {}
 
-  /** When every window has room: undefined. Otherwise when the last full window reopens (epoch ms). */
-  blockedUntil(subject: string): number | undefined {
+  /** When every window has room for `cost`: undefined. Otherwise when the last full window reopens (epoch ms). */
+  blockedUntil(subject: string, cost = 1): number | undefined {
     const windows = this.current(subject, this.clock());
-    const reopenings = windows.flatMap((window, i) => (window.used >= this.limits[i]!.limit ? [window.startedAt + this.limits[i]!.windowMs] : []));
+    const reopenings = windows.flatMap((window, i) => (window.used + cost > this.limits[i]!.limit ? [window.startedAt + this.limits[i]!.windowMs] : []));
     return reopenings.length > 0 ? Math.max(...reopenings) : undefined;
   }
 
-  /** Counts one upload in every window (after `blockedUntil` said there was room). */
-  count(subject: string): void {
-    for (const window of this.current(subject, this.clock())) window.used += 1;
+  /** Counts one upload (`cost` units) in every window (after `blockedUntil` said there was room). */
+  count(subject: string, cost = 1): void {
+    for (const window of this.current(subject, this.clock())) window.used += cost;
   }
 
   /** The tightest window (fewest remaining; on a tie, the one reopening last), for rate-limit headers. */

@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buffer } from 'node:stream/consumers';
 import { systemClock, type Clock } from '../clock.js';
-import { failure, rateLimitHeaders, secondsUntil, success, type Answer } from './answers.js';
+import { failure, success, type Answer } from './answers.js';
 import { FaultQueue, faultRequestSchema, type Fault } from './faults.js';
-import { FixedWindows, type WindowLimit } from './fixed-windows.js';
+import type { WindowLimit } from './fixed-windows.js';
+import { imgurLimits, type ImgurProfileOptions } from './imgur-limits.js';
+import { tidyLimits } from './upstream-limits.js';
 import { imageInfo, type ImageInfo } from './image-info.js';
 import { BadUpload, readUpload, type ReceivedUpload } from './read-upload.js';
 import { StatsRecorder, type SimStats } from './stats.js';
@@ -18,8 +20,14 @@ export interface SimulatorOptions {
   port?: number;
   /** Uploads per source IP (reported as X-Post-Rate-Limit-* and X-RateLimit-User*). Default Imgur's 50/1h + 200/1d. */
   ipLimits?: WindowLimit[];
-  /** Uploads per credential (Client-ID, or the account of a Bearer token). Default Imgur's 12,500/1d. */
+  /** Tidy: uploads per credential (Client-ID, or the account of a Bearer token), reported in credits. Default 1250/1d (12,500 credits). */
   clientLimits?: WindowLimit[];
+  /** `tidy` (default): exact, reported windows. `imgur`: the real upstream's quirks (see imgur-limits.ts); `ipLimits` become its hidden per-IP limit. */
+  profile?: 'tidy' | 'imgur';
+  /** Credits one upload costs. Default 10. */
+  uploadCost?: number;
+  /** The imgur profile's other budgets and draws. */
+  imgur?: Partial<Omit<ImgurProfileOptions, 'hiddenIpLimits' | 'uploadCost' | 'stats' | 'clock'>>;
   /** Delay before every answer. Default 0. */
   latencyMs?: number;
   /** Largest upload accepted. Default 20MB, like Imgur's image cap. */
@@ -39,7 +47,7 @@ export const defaultIpLimits: WindowLimit[] = [
   { limit: 50, windowMs: 3_600_000 },
   { limit: 200, windowMs: 86_400_000 },
 ];
-export const defaultClientLimits: WindowLimit[] = [{ limit: 12_500, windowMs: 86_400_000 }];
+export const defaultClientLimits: WindowLimit[] = [{ limit: 1_250, windowMs: 86_400_000 }];
 
 const uploadPath = /^\/3\/(image|upload)(\.json)?$/;
 
@@ -54,15 +62,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
   const maxBytes = options.maxUploadBytes ?? 20 * 1024 * 1024;
-  const ipWindows = new FixedWindows(options.ipLimits ?? defaultIpLimits, clock);
-  const clientWindows = new FixedWindows(options.clientLimits ?? defaultClientLimits, clock);
   const faults = new FaultQueue();
   const stats = new StatsRecorder();
+  const uploadCost = options.uploadCost ?? 10;
+  const limits =
+    options.profile === 'imgur'
+      ? imgurLimits({
+          hiddenIpLimits: options.ipLimits ?? defaultIpLimits,
+          postLimit: { limit: 1_250, windowMs: 3_600_000 },
+          userCredits: { limit: 2_000, windowMs: 3_600_000 },
+          clientCredits: { limit: 12_500, windowMs: 86_400_000 },
+          spurious429: 0,
+          overCapacity: 0,
+          seed: 1,
+          ...options.imgur,
+          uploadCost,
+          stats,
+          clock,
+        })
+      : tidyLimits(options.ipLimits ?? defaultIpLimits, options.clientLimits ?? defaultClientLimits, uploadCost, clock);
   let latencyMs = options.latencyMs ?? 0;
   let base = '';
 
   function limitHeaders(ip: string, caller: Caller | undefined): Record<string, string> {
-    return rateLimitHeaders(ipWindows.standing(ip), caller && clientWindows.standing(caller.clientKey), clock());
+    return limits.headers(ip, caller?.clientKey);
   }
 
   async function upload(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -84,22 +107,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (fault?.kind === 'reset') return void req.socket.destroy();
     const delay = fault?.kind === 'latency' ? fault.ms : latencyMs;
     if (delay > 0) await sleep(delay);
-    if (fault?.kind === 'status') return send(res, failure(fault.status, fault.message ?? STATUS_CODES[fault.status] ?? `Error ${fault.status}`, fault.body, path), limitHeaders(ip, caller));
-    if (fault?.kind === 'rate-limit') return rateLimitFault(res, fault, path);
+    if (fault?.kind === 'status') {
+      if (fault.status === 429) stats.refused('fault', ip);
+      return send(res, failure(fault.status, fault.message ?? STATUS_CODES[fault.status] ?? `Error ${fault.status}`, fault.body, path), limitHeaders(ip, caller));
+    }
+    if (fault?.kind === 'rate-limit') return rateLimitFault(res, fault, path, ip);
+    if (fault?.kind === 'credits-spent') {
+      stats.refused('fault', ip);
+      return send(res, failure(429, 'Too Many Requests', 'json-api', path), { ...limitHeaders(ip, caller), 'x-ratelimit-clientremaining': '0' });
+    }
     if (!received.image?.length && !received.url) return send(res, failure(400, 'No image data was sent to the upload API', 'json', path), limitHeaders(ip, caller));
     const info = received.url ? { mime: 'image/jpeg', ext: 'jpg', width: 0, height: 0 } : await imageInfo(received.image!);
     if (!info) return send(res, failure(400, 'File type invalid (1)', 'data-error-object', path), limitHeaders(ip, caller));
     // A client that hung up (e.g. timed out) never learns the id, so the upload is dropped rather than stored.
     if (req.socket.destroyed) return;
     // Check and count in one synchronous step, so concurrent uploads cannot overshoot a limit.
-    const blockedUntil = Math.max(ipWindows.blockedUntil(ip) ?? 0, clientWindows.blockedUntil(caller.clientKey) ?? 0);
-    if (blockedUntil > 0) {
-      stats.refused();
-      const retryAfter = String(Math.max(1, secondsUntil(blockedUntil, clock())));
-      return send(res, failure(429, 'Upload limit reached', 'json', path), { ...limitHeaders(ip, caller), 'retry-after': retryAfter });
+    const refusal = limits.admit(ip, caller.clientKey, path);
+    if (refusal) {
+      if (refusal.answer.status === 429) stats.refused(refusal.cause, ip);
+      return send(res, refusal.answer);
     }
-    ipWindows.count(ip);
-    clientWindows.count(caller.clientKey);
     const data = accept(received, info, caller, ip);
     send(res, success(data), limitHeaders(ip, caller));
   }
@@ -145,8 +172,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   /** A 429 as a CDN or a busy upstream sends it: no budget headers, Retry-After only when asked. */
-  function rateLimitFault(res: ServerResponse, fault: Extract<Fault, { kind: 'rate-limit' }>, path: string): void {
-    stats.refused();
+  function rateLimitFault(res: ServerResponse, fault: Extract<Fault, { kind: 'rate-limit' }>, path: string, ip: string): void {
+    stats.refused('fault', ip);
     const headers: Record<string, string> = fault.retryAfter === false ? {} : { 'retry-after': String(fault.retryAfter === true ? 1 : fault.retryAfter) };
     send(res, failure(429, 'Too Many Requests', fault.html ? 'html' : 'json', path), headers);
   }
@@ -155,8 +182,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (req.method === 'GET' && path === '/_sim/stats') return send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(stats.snapshot(faults.size)) });
     if (req.method === 'POST' && path === '/_sim/reset') {
       req.resume();
-      ipWindows.clear();
-      clientWindows.clear();
+      limits.clear();
       faults.clear();
       stats.clear();
       latencyMs = options.latencyMs ?? 0;

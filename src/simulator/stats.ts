@@ -19,6 +19,14 @@ export interface ReceivedRecord {
 export interface SimStats {
   uploads: number;
   rateLimited: number;
+  /** 429s by cause: `limit` (tidy windows), `post`, `user`, `client` (reported budgets), `hidden` (the unreported per-IP upload limit), `spurious`, `fault`. */
+  rateLimitedBy: Record<string, number>;
+  /** 429s by source IP and cause. */
+  rateLimitedByIp: Record<string, Record<string, number>>;
+  /** 403 "over capacity" answers (imgur profile). */
+  overCapacity: number;
+  /** Per credential: the fewest credits it ever had left (imgur profile). */
+  lowestCredits: Record<string, number>;
   faults: number;
   pendingFaults: number;
   byIp: Record<string, number>;
@@ -31,6 +39,10 @@ export interface SimStats {
 export class StatsRecorder {
   private uploads = 0;
   private rateLimited = 0;
+  private rateLimitedBy = new Map<string, number>();
+  private rateLimitedByIp = new Map<string, Record<string, number>>();
+  private overCapacity = 0;
+  private lowestCredits = new Map<string, number>();
   private faults = 0;
   private byIp = new Map<string, number>();
   private byClient = new Map<string, number>();
@@ -47,8 +59,20 @@ export class StatsRecorder {
     if (this.received.length >= this.keep * 2) this.received.splice(0, this.received.length - this.keep);
   }
 
-  refused(): void {
+  refused(cause: string, ip: string): void {
     this.rateLimited += 1;
+    this.rateLimitedBy.set(cause, (this.rateLimitedBy.get(cause) ?? 0) + 1);
+    const byCause = this.rateLimitedByIp.get(ip) ?? {};
+    byCause[cause] = (byCause[cause] ?? 0) + 1;
+    this.rateLimitedByIp.set(ip, byCause);
+  }
+
+  overloaded(): void {
+    this.overCapacity += 1;
+  }
+
+  credits(clientKey: string, remaining: number): void {
+    this.lowestCredits.set(clientKey, Math.min(remaining, this.lowestCredits.get(clientKey) ?? Infinity));
   }
 
   faulted(): void {
@@ -59,6 +83,10 @@ export class StatsRecorder {
     return {
       uploads: this.uploads,
       rateLimited: this.rateLimited,
+      rateLimitedBy: Object.fromEntries(this.rateLimitedBy),
+      rateLimitedByIp: Object.fromEntries(this.rateLimitedByIp),
+      overCapacity: this.overCapacity,
+      lowestCredits: Object.fromEntries(this.lowestCredits),
       faults: this.faults,
       pendingFaults,
       byIp: Object.fromEntries(this.byIp),
@@ -68,7 +96,10 @@ export class StatsRecorder {
   }
 
   clear(): void {
-    this.uploads = this.rateLimited = this.faults = 0;
+    this.uploads = this.rateLimited = this.faults = this.overCapacity = 0;
+    this.rateLimitedBy.clear();
+    this.rateLimitedByIp.clear();
+    this.lowestCredits.clear();
     this.byIp.clear();
     this.byClient.clear();
     this.received = [];

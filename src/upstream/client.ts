@@ -5,6 +5,7 @@ import type { PayloadStore } from '../store/payload-store.js';
 import type { UploadRequest } from '../uploads/types.js';
 import { classifyAnswer } from './classify-answer.js';
 import { multipartBody, type MultipartFile } from './multipart-body.js';
+import { ResetSemantics } from './rate-limit-headers.js';
 import type { Lane, UpstreamAnswer, UpstreamClient } from './types.js';
 
 export interface UpstreamClientOptions {
@@ -32,6 +33,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const endpoint = `${options.url.replace(/\/+$/, '')}/3/image`;
   const clock = options.clock ?? systemClock;
   const agents = new Map<string, Agent>();
+  // What each lane's reset headers mean (countdown or window length), learned from its answers.
+  const semantics = new ResetSemantics();
 
   function agentFor(lane: Lane): Agent {
     const key = `${lane.id}\n${lane.localAddress ?? ''}`;
@@ -72,7 +75,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         });
         const text = await response.body.text();
         count(lane, response.statusCode, startedAt);
-        return classifyAnswer(response.statusCode, response.headers, text, clock());
+        return classifyAnswer(response.statusCode, response.headers, text, clock(), semantics, lane.id);
       } catch (error) {
         const failure = networkFailure(error);
         // Anything else (a payload missing from the store…) is the gateway's own fault, not the upstream's.

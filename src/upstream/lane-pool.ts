@@ -1,13 +1,15 @@
 import type { Config, LaneConfig } from '../config/schema.js';
 import type { Clock } from '../clock.js';
+import type { Metrics } from '../ops/metrics.js';
 import type { LaneSnapshot } from '../queue/types.js';
 import type { StoreBackend } from '../store/backend.js';
 import type { OperatorHolds } from '../ops/operator-holds.js';
 import { LaneBudget } from './lane-budget.js';
-import type { Lane, RateLimitObservation } from './types.js';
+import type { Lane, UpstreamAnswer } from './types.js';
 
-/** A lane with one upload of budget reserved, or how long until one may have budget. */
-export type LaneGrant = { lane: Lane } | { lane?: undefined; retryInMs: number };
+/** A lane with one upload of budget reserved (and the windows that reservation opened), or how long until one may have budget. */
+export type LaneGrant = { lane: Lane; opened: readonly string[] } | { lane?: undefined; retryInMs: number };
+export type LaneReservation = Extract<LaneGrant, { lane: Lane }>;
 
 /**
  * The configured lanes and their budgets. `acquire` starts each search at the lane after the last
@@ -20,10 +22,10 @@ export class LanePool {
   holds: OperatorHolds | undefined;
   private next = 0;
 
-  constructor(config: Config, backend: StoreBackend, clock: Clock) {
+  constructor(config: Config, backend: StoreBackend, clock: Clock, metrics?: Metrics) {
     const configured: readonly LaneConfig[] = config.upstream.lanes;
     this.lanes = configured.map(({ id, clientId, localAddress }) => (localAddress ? { id, clientId, localAddress } : { id, clientId }));
-    this.budget = new LaneBudget(configured, backend, clock);
+    this.budget = new LaneBudget(configured, backend, clock, metrics);
   }
 
   /** Reserves one upload on some lane; with no lanes configured, nothing is ever granted. */
@@ -41,26 +43,24 @@ export class LanePool {
       const reservation = await this.budget.reserve(lane.id);
       if (reservation.ok) {
         this.next = (this.next + i + 1) % this.lanes.length;
-        return { lane };
+        return { lane, opened: reservation.opened };
       }
       retryInMs = Math.min(retryInMs, reservation.retryInMs);
     }
     return { retryInMs };
   }
 
-  refund(lane: Lane): Promise<void> {
-    return this.budget.refund(lane.id);
+  /** Gives back a reservation nothing was sent with. */
+  refund(grant: LaneReservation): Promise<void> {
+    return this.budget.refund(grant.lane.id);
   }
 
-  reconcile(lane: Lane, observed: RateLimitObservation): Promise<void> {
-    return this.budget.reconcile(lane.id, observed);
-  }
-
-  pause(lane: Lane, untilMs?: number): Promise<number> {
-    return this.budget.pause(lane.id, untilMs);
+  /** Learns from the upstream's answer to a reservation; after a 429, when the lane may send again. */
+  reconcile(grant: LaneReservation, answer: UpstreamAnswer): Promise<{ pausedUntil?: number }> {
+    return this.budget.reconcile(grant.lane.id, grant.opened, answer);
   }
 
   snapshots(): Promise<LaneSnapshot[]> {
-    return Promise.all(this.lanes.map((lane) => this.budget.snapshot(lane)));
+    return this.budget.snapshots(this.lanes);
   }
 }

@@ -7,21 +7,44 @@ export interface Lane {
   localAddress?: string;
 }
 
-/** What the upstream said about its remaining budget in one answer (all optional: upstreams vary). */
+/**
+ * One budget as one upstream answer reported it. Units are the header's: POSTs for `post`, credits
+ * for `user` and `client` (an upload costs several).
+ */
+export interface BudgetReport {
+  limit?: number;
+  remaining: number;
+  /** Until the budget resets, ms from the answer: exact for a countdown or an epoch, else an upper bound. */
+  resetInMs: number;
+  /** False when the header gave the window's length rather than when it ends. */
+  exact: boolean;
+}
+
+/** What the upstream said about its budgets in one answer (all optional: upstreams vary). */
 export interface RateLimitObservation {
-  /** The egress address's budget: X-Post-Rate-Limit-* or X-RateLimit-User*. */
-  address?: { limit?: number; remaining: number; resetAt: number };
-  /** The credential's budget: X-RateLimit-Client*. */
-  client?: { limit?: number; remaining: number; resetAt: number };
-  /** Retry-After of a 429/503, as epoch ms. */
-  retryAt?: number;
+  /** X-Post-Rate-Limit-*: POSTs per egress address. */
+  post?: BudgetReport;
+  /** X-RateLimit-User*: the egress address's credits. */
+  user?: BudgetReport;
+  /** X-RateLimit-Client*: the credential's credits. */
+  client?: BudgetReport;
+  /** Retry-After of a 429/503, ms from the answer. */
+  retryAfterMs?: number;
 }
 
 /** One upstream attempt's outcome, already classified. */
 export type UpstreamAnswer =
   | { kind: 'ok'; image: UpstreamImage; limits: RateLimitObservation }
   /** 429 / "limit reached": the lane is out of budget until `limits` says; the job goes back, no attempt counted. */
-  | { kind: 'rate-limited'; message: string; limits: RateLimitObservation }
+  | {
+      kind: 'rate-limited';
+      message: string;
+      limits: RateLimitObservation;
+      /** "Please wait 37 more minutes": the wait the body asks for, ms. */
+      waitMs?: number;
+      /** Whose limit the body names: the egress address ("uploading too fast") or the credential (its credits). */
+      subject?: 'address' | 'client';
+    }
   /** 5xx, timeout, reset: worth retrying. `timeout` decides 504 vs 502 when attempts run out. */
   | { kind: 'retryable'; message: string; timeout: boolean; limits: RateLimitObservation }
   /** 4xx other than 429 (bad image…): fails at once with the upstream's message and status. */

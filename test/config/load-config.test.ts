@@ -52,7 +52,7 @@ queue: { maxBytes: 512KB, resultTtl: 5m }
     expect(config.store.redisUrl).toBe('redis://127.0.0.1:6390');
     expect(config.admin.token).toBe('admin-secret-0123456789');
     expect(config.upstream.url).toBe('http://127.0.0.1:3030');
-    expect(config.upstream.lanes).toEqual([{ id: 'default', clientId: 'client-1', limits: config.upstream.defaultLimits, clientLimits: [] }]);
+    expect(config.upstream.lanes).toEqual([{ id: 'default', clientId: 'client-1', limits: config.upstream.defaultLimits, clientLimits: [], credits: { limit: 12_500, window: 86_400_000, uploadCost: 10, reserve: '2%' } }]);
   });
 
   it('is frozen once loaded', () => {

@@ -83,6 +83,37 @@ describe('the dashboard in headless Chromium', () => {
     }
   });
 
+  it('lets the operator pause and resume the queue and a lane, and retry a failed job, from the page', async () => {
+    await page.goto(`${target.url}/dashboard#token=${target.adminToken}`);
+    await page.locator('[data-action="pause-queue"]').click();
+    await page.locator('[data-action="resume-queue"]').waitFor();
+    expect((await admin(target, 'GET', '/admin/queue')).body.paused).toBe(true);
+    await page.locator('[data-action="resume-queue"]').click();
+    await page.locator('[data-action="pause-queue"]').waitFor();
+    expect((await admin(target, 'GET', '/admin/queue')).body.paused).toBe(false);
+
+    await page.locator('[data-lane="lane1"] [data-action="pause-lane"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-lane="lane1"]')?.textContent?.includes('held by operator'));
+    await page.locator('[data-lane="lane1"] [data-action="resume-lane"]').click();
+    await page.waitForFunction(() => !document.querySelector('[data-lane="lane1"]')?.textContent?.includes('held by operator'));
+    expect((await admin(target, 'GET', '/admin/queue')).body.heldLanes).toEqual({});
+
+    // A job waiting behind a held queue can be cancelled from the page.
+    await admin(target, 'POST', '/admin/queue/pause');
+    const queued = await upload(target.url, { authorization: `Client-ID ${target.appKey}`, prefer: 'respond-async' });
+    const jobId = queued.body.data.id as string;
+    await page.locator(`[data-job="${jobId}"] [data-action="cancel-job"]`).click();
+    await page.waitForFunction(() => /^cancel .*: done$/.test(document.querySelector('#action-status')?.textContent ?? ''));
+    expect((await admin(target, 'GET', `/admin/jobs/${jobId}`)).body).toMatchObject({ status: 'failed', error: { code: 1022 } });
+    await admin(target, 'POST', '/admin/queue/resume');
+
+    // The corrupt image's bytes went with its failure: the page says so, from the gateway's answer.
+    await page.locator('#failures [data-action="retry-job"]').first().click();
+    await page.waitForFunction(() => /no longer stored/.test(document.querySelector('#action-status')?.textContent ?? ''));
+    // Chromium logs the refused request (409) itself; nothing else may reach the console.
+    expect(consoleErrors.filter((text) => !/status of 409/.test(text))).toEqual([]);
+  });
+
   it('fits a 390 × 844 phone screen with no horizontal scrolling', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     try {

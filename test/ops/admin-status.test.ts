@@ -53,7 +53,12 @@ describe('admin API: usage, lanes and jobs', () => {
     expect(status).toBe(200);
     expect(body.lanes).toHaveLength(1);
     expect(body.lanes[0]).toMatchObject({ id: 'lane1', localAddress: '127.0.0.2', remaining: 99 });
-    expect(body.lanes[0].windows).toEqual([expect.objectContaining({ scope: 'address', limit: 100, remaining: 99, resetAt: expect.any(Number) })]);
+    expect(body.lanes[0].windows).toEqual([
+      expect.objectContaining({ scope: 'address', limit: 100, remaining: 99, resetAt: expect.any(Number) }),
+      // The credential's credits in uploads: (12,500 - the 2% reserve) / 10 per upload.
+      expect.objectContaining({ scope: 'client', limit: 1225, remaining: 1224 }),
+    ]);
+    expect(body.lanes[0].credits).toMatchObject({ limit: 12_500, remaining: 12_490, reserve: 250, uploadCost: 10, upstream: { limit: 12_500, remaining: 12_490 } });
     expect(body.lanes[0].pausedUntil).toBeUndefined();
   });
 

@@ -18,7 +18,8 @@ const scriptKeys: Record<string, string[]> = {
   refuseJob: keys.refuseKeys('job-1'),
   commitPayload: keys.payloadKeys(sha),
   releasePayload: keys.payloadKeys(sha),
-  raiseNotBefore: [keys.laneNotBefore('address:127.0.0.2', 60_000)],
+  reserveLane: [keys.laneSubject('address:127.0.0.2'), keys.laneSubject('client:0123456789abcdef')],
+  reconcileLane: [keys.laneSubject('address:127.0.0.2'), keys.laneSubject('client:0123456789abcdef')],
 };
 
 const scriptsDir = new URL('../../src/redis/scripts/', import.meta.url);

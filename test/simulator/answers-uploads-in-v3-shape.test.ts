@@ -52,11 +52,13 @@ describe('simulator uploads', () => {
     expect(simulator.stats().received.at(-1)).toMatchObject({ url: 'http://127.0.0.1:9/cat.jpg' });
   });
 
-  it('sends every rate-limit header Imgur sends', async () => {
+  it('sends the POST limit per IP and the credential’s credits (an upload costs 10)', async () => {
     const { headers } = await postUpload(simulator.url);
-    for (const name of ['userlimit', 'userremaining', 'userreset', 'clientlimit', 'clientremaining', 'clientreset']) expect(Number(headers[`x-ratelimit-${name}`])).toBeGreaterThan(0);
+    expect(headers['x-ratelimit-clientlimit']).toBe('12500');
+    expect(Number(headers['x-ratelimit-clientremaining']) % 10).toBe(0);
+    expect(Number(headers['x-ratelimit-clientremaining'])).toBeLessThan(12_500);
     for (const name of ['limit', 'remaining', 'reset']) expect(Number(headers[`x-post-rate-limit-${name}`])).toBeGreaterThan(0);
-    expect(Number(headers['x-ratelimit-userreset'])).toBeGreaterThan(Date.now() / 1000);
+    expect(Number(headers['x-ratelimit-clientreset'])).toBeGreaterThan(Date.now() / 1000);
     expect(Number(headers['x-post-rate-limit-reset'])).toBeLessThanOrEqual(3600);
   });
 

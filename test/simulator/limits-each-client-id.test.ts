@@ -16,8 +16,9 @@ afterAll(async () => {
 describe('per-client limits', () => {
   it('limits one Client-ID across source addresses and leaves other clients alone', async () => {
     const first = await postUpload(simulator.url, { localAddress: '127.0.0.2', authorization: 'Client-ID lane-a' });
-    expect(first.headers['x-ratelimit-clientlimit']).toBe('2');
-    expect(first.headers['x-ratelimit-clientremaining']).toBe('1');
+    // Reported in credits: an upload costs 10.
+    expect(first.headers['x-ratelimit-clientlimit']).toBe('20');
+    expect(first.headers['x-ratelimit-clientremaining']).toBe('10');
     expect(first.headers['x-ratelimit-clientreset']).toBe(String(Math.ceil((now + 60_000) / 1000)));
     expect((await postUpload(simulator.url, { localAddress: '127.0.0.3', authorization: 'Client-ID lane-a' })).status).toBe(200);
     const refused = await postUpload(simulator.url, { localAddress: '127.0.0.4', authorization: 'Client-ID lane-a' });

@@ -22,7 +22,7 @@ describe('upgate simulate-upstream', () => {
       else expect(answer.status).toBe(200);
     }
     expect(refused?.headers['x-post-rate-limit-limit']).toBe('2');
-    expect(refused?.headers['x-ratelimit-clientlimit']).toBe('50');
+    expect(refused?.headers['x-ratelimit-clientlimit']).toBe('500'); // 50 uploads in credits
     expect(refused?.headers['x-post-rate-limit-remaining']).toBe('0');
     expect(refused?.headers['retry-after']).toBe('1');
     let reopened = 0;

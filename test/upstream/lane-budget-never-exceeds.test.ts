@@ -2,16 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { LaneBudget } from '../../src/upstream/lane-budget.js';
 import { Sandbox, storeKinds } from '../queue/queue-fixture.js';
+import { laneConfigs } from './lane-fixture.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => (sandbox = await Sandbox.open()));
 afterAll(() => sandbox.cleanup());
 
-const lanes = (tag: string) => [
-  { id: 'a', clientId: `cred-${tag}`, localAddress: `${tag}-2`, limits: [{ limit: 3, window: 10_000 }], clientLimits: [{ limit: 5, window: 86_400_000 }] },
-  { id: 'b', clientId: `cred-other-${tag}`, localAddress: `${tag}-2`, limits: [{ limit: 3, window: 10_000 }], clientLimits: [] },
-  { id: 'c', clientId: `cred-${tag}`, localAddress: `${tag}-3`, limits: [{ limit: 3, window: 10_000 }], clientLimits: [{ limit: 5, window: 86_400_000 }] },
-];
+const lanes = (tag: string) =>
+  laneConfigs([
+    { id: 'a', clientId: `cred-${tag}`, localAddress: `${tag}-2`, limits: [{ limit: 3, window: '10s' }], clientLimits: [{ limit: 5, window: '1d' }] },
+    { id: 'b', clientId: `cred-other-${tag}`, localAddress: `${tag}-2`, limits: [{ limit: 3, window: '10s' }] },
+    { id: 'c', clientId: `cred-${tag}`, localAddress: `${tag}-3`, limits: [{ limit: 3, window: '10s' }], clientLimits: [{ limit: 5, window: '1d' }] },
+  ]);
 
 describe.each(storeKinds)('%s lane budget', (kind) => {
   it('lets lanes sharing an address or a credential share that budget, and refuses past it with a wait', async () => {
@@ -22,7 +24,7 @@ describe.each(storeKinds)('%s lane budget', (kind) => {
       return ok;
     };
     expect(await granted('a', 2)).toBe(2);
-    expect(await granted('b', 5)).toBe(1); // address 127.0.0.2 has 3 per 10s, shared with a
+    expect(await granted('b', 5)).toBe(1); // the address has 3 per 10s, shared with a
     expect(await granted('c', 5)).toBe(3); // its own address, but the credential's 5/day is shared with a
     const refused = await budget.reserve('c');
     expect(refused.ok).toBe(false);

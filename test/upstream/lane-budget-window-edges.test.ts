@@ -1,125 +1,111 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LaneBudget } from '../../src/upstream/lane-budget.js';
-import { Sandbox, storeKinds } from '../queue/queue-fixture.js';
+import { systemClock } from '../../src/clock.js';
+import type { UpstreamImage } from '../../src/uploads/types.js';
+import { LaneBudget, type Reservation } from '../../src/upstream/lane-budget.js';
+import type { RateLimitObservation, UpstreamAnswer } from '../../src/upstream/types.js';
+import { Sandbox } from '../queue/queue-fixture.js';
+import { laneConfigs, manualClock } from './lane-fixture.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => (sandbox = await Sandbox.open()));
 afterAll(() => sandbox.cleanup());
 
-const lane = (tag: string, limit: number, window: number) => [{ id: 'a', clientId: `cred-${tag}`, localAddress: `addr-${tag}`, limits: [{ limit, window }], clientLimits: [] }];
+const lane = (tag: string, limit: number, window: number) => laneConfigs([{ id: 'a', clientId: `cred-${tag}`, localAddress: `addr-${tag}`, limits: [{ limit, window }] }]);
+const ok = (limits: RateLimitObservation = {}): UpstreamAnswer => ({ kind: 'ok', image: { id: 'x', link: 'l' } as UpstreamImage, limits });
+const opened = (reservation: Reservation) => (reservation.ok ? reservation.opened : []);
 
-/**
- * The gateway's clock is injected; rate-limiter-flexible counts windows in real time, so a test
- * waits (polling, not sleeping) for a 1 s window of ours to end, then sets the clock where it wants.
- */
-function fakeClock() {
-  const t0 = Date.now();
-  let offset = 0;
-  return { t0, at: (ms: number) => (offset = ms), clock: () => t0 + offset };
-}
-
-async function windowEnded(budget: LaneBudget, limit: number): Promise<void> {
-  await vi.waitFor(async () => expect((await budget.snapshot({ id: 'a' })).remaining).toBe(limit), { timeout: 5_000, interval: 20 });
-}
-
-describe.each(storeKinds)('%s lane budget at window edges', (kind) => {
-  it('holds our next window until one window after the answer that opened the upstream window, then sends', async () => {
-    const { t0, at, clock } = fakeClock();
-    const budget = new LaneBudget(lane(`edge-${kind}`, 2, 1_000), await sandbox.backend(kind), clock);
-    expect(await budget.reserve('a')).toEqual({ ok: true });
+describe('lane budget at window edges (embedded store, injected clock)', () => {
+  it('holds our next window until one window after the answer to the upload that opened ours, then sends', async () => {
+    const { at, clock } = manualClock();
+    const budget = new LaneBudget(lane('edge', 2, 1_000), await sandbox.backend('memory'), clock);
+    const first = await budget.reserve('a');
+    expect(first.ok).toBe(true);
     at(400);
-    await budget.reconcile('a', { address: { limit: 2, remaining: 1, resetAt: t0 + 1_400 } });
-    await windowEnded(budget, 2);
+    // No headers at all: the upstream's (hidden) window opened when this upload reached it.
+    await budget.reconcile('a', opened(first), ok());
     at(1_100);
     expect(await budget.reserve('a')).toEqual({ ok: false, retryInMs: 300 });
     at(1_400);
-    expect(await budget.reserve('a')).toEqual({ ok: true });
+    expect((await budget.reserve('a')).ok).toBe(true);
   });
 
-  it('judges an answer without a reported limit against the configured one', async () => {
-    const { t0, at, clock } = fakeClock();
-    const budget = new LaneBudget(lane(`nolimit-${kind}`, 3, 1_000), await sandbox.backend(kind), clock);
+  it('holds the next window after an answer whose counters show its upload opened the upstream window (reset given as a length)', async () => {
+    const { at, clock } = manualClock();
+    const budget = new LaneBudget(lane('counters', 3, 1_000), await sandbox.backend('memory'), clock);
     await budget.reserve('a');
     at(250);
-    await budget.reconcile('a', { address: { remaining: 2, resetAt: t0 + 1_250 } });
-    await windowEnded(budget, 3);
+    await budget.reconcile('a', [], ok({ post: { limit: 3, remaining: 2, resetInMs: 1_000, exact: false } }));
     at(1_000);
     expect(await budget.reserve('a')).toEqual({ ok: false, retryInMs: 250 });
   });
 
   it('keeps the later hold when an older opening answer is reconciled after a newer one', async () => {
-    const { t0, at, clock } = fakeClock();
-    const budget = new LaneBudget(lane(`max-${kind}`, 2, 1_000), await sandbox.backend(kind), clock);
+    const { at, clock } = manualClock();
+    const budget = new LaneBudget(lane('max', 2, 1_000), await sandbox.backend('memory'), clock);
     await budget.reserve('a');
     at(500);
-    await budget.reconcile('a', { address: { limit: 2, remaining: 1, resetAt: t0 + 1_500 } });
+    await budget.reconcile('a', [], ok({ post: { limit: 2, remaining: 1, resetInMs: 1_000, exact: false } }));
     at(100);
-    await budget.reconcile('a', { address: { limit: 2, remaining: 1, resetAt: t0 + 1_100 } });
-    await windowEnded(budget, 2);
+    await budget.reconcile('a', [], ok({ post: { limit: 2, remaining: 1, resetInMs: 1_000, exact: false } }));
     at(1_200);
     expect(await budget.reserve('a')).toEqual({ ok: false, retryInMs: 300 });
   });
 
-  it('does not hold anything after an answer from a window the upload did not open', async () => {
-    const { t0, at, clock } = fakeClock();
-    const budget = new LaneBudget(lane(`midwindow-${kind}`, 3, 1_000), await sandbox.backend(kind), clock);
-    await budget.reserve('a');
-    await budget.reserve('a');
-    at(300);
-    await budget.reconcile('a', { address: { limit: 3, remaining: 1, resetAt: t0 + 1_000 } });
-    await windowEnded(budget, 3);
-    at(600);
-    expect(await budget.reserve('a')).toEqual({ ok: true });
+  it('holds from the first upload the upstream accepted when the one that opened our window was answered 403', async () => {
+    const { at, clock } = manualClock();
+    const budget = new LaneBudget(lane('first-accepted', 3, 1_000), await sandbox.backend('memory'), clock);
+    const first = await budget.reserve('a');
+    at(100);
+    await budget.reconcile('a', opened(first), { kind: 'retryable', message: 'Imgur is temporarily over capacity. Please try again later.', timeout: false, limits: {} });
+    at(200);
+    const second = await budget.reserve('a');
+    at(500);
+    await budget.reconcile('a', opened(second), ok());
+    at(1_200);
+    expect(await budget.reserve('a')).toEqual({ ok: false, retryInMs: 300 });
   });
 
-  it('lets reservations inside an open window through after the opening answer', async () => {
-    const { t0, clock } = fakeClock();
-    const budget = new LaneBudget(lane(`inside-${kind}`, 3, 10_000), await sandbox.backend(kind), clock);
-    expect(await budget.reserve('a')).toEqual({ ok: true });
-    await budget.reconcile('a', { address: { limit: 3, remaining: 2, resetAt: t0 + 10_000 } });
-    expect(await budget.reserve('a')).toEqual({ ok: true });
-    expect(await budget.reserve('a')).toEqual({ ok: true });
-    expect((await budget.reserve('a')).ok).toBe(false);
+  it('counts an upload sent in the last tenth of our window in our next window too (it may land in the upstream\'s next one)', async () => {
+    const { at, clock } = manualClock();
+    const budget = new LaneBudget(lane('carry', 10, 1_000), await sandbox.backend('memory'), clock);
+    await budget.reserve('a');
+    at(500);
+    await budget.reserve('a');
+    at(950);
+    await budget.reserve('a');
+    at(1_000);
+    expect((await budget.reserve('a')).ok).toBe(true);
+    expect((await budget.snapshot({ id: 'a' })).windows[0]!.remaining).toBe(8);
   });
+
   it('keeps sending inside a window stretched to the upstream\'s rounded reset', async () => {
-    const { t0, at, clock } = fakeClock();
-    const budget = new LaneBudget(lane(`stretched-${kind}`, 5, 4_000), await sandbox.backend(kind), clock);
-    expect(await budget.reserve('a')).toEqual({ ok: true });
+    const { at, clock } = manualClock();
+    const budget = new LaneBudget(lane('stretched', 5, 4_000), await sandbox.backend('memory'), clock);
+    const first = await budget.reserve('a');
     at(100);
-    // The upload opened the upstream's window; its reset comes rounded up, a second past ours.
-    await budget.reconcile('a', { address: { limit: 5, remaining: 4, resetAt: t0 + 5_099 } });
+    await budget.reconcile('a', opened(first), ok({ post: { limit: 5, remaining: 4, resetInMs: 5_000, exact: true } }));
     at(200);
-    expect(await budget.reserve('a')).toEqual({ ok: true });
+    expect((await budget.reserve('a')).ok).toBe(true);
   });
 });
 
-describe('lane budget window edges shared by gateway instances on one Redis', () => {
+describe('lane budget window edges shared by gateway instances on one Redis (Redis time, a real short window)', () => {
   it('holds the next window on one instance after another instance saw the opening answer', async () => {
-    const { t0, at, clock } = fakeClock();
-    const config = lane('instances', 2, 1_000);
-    const one = new LaneBudget(config, await sandbox.backend('redis'), clock);
-    const two = new LaneBudget(config, await sandbox.backend('redis'), clock);
-    expect(await one.reserve('a')).toEqual({ ok: true });
-    at(400);
-    await one.reconcile('a', { address: { limit: 2, remaining: 1, resetAt: t0 + 1_400 } });
-    await windowEnded(two, 2);
-    at(1_100);
-    expect(await two.reserve('a')).toEqual({ ok: false, retryInMs: 300 });
-    at(1_400);
-    expect(await two.reserve('a')).toEqual({ ok: true });
-  });
-
-  it('refuses every reservation of the next window made at the same instant on either instance, not just the first', async () => {
-    const { t0, at, clock } = fakeClock();
-    const config = lane('same-instant', 4, 1_000);
-    const one = new LaneBudget(config, await sandbox.backend('redis'), clock);
-    const two = new LaneBudget(config, await sandbox.backend('redis'), clock);
-    expect(await one.reserve('a')).toEqual({ ok: true });
-    at(300);
-    await one.reconcile('a', { address: { limit: 4, remaining: 3, resetAt: t0 + 1_300 } });
-    await windowEnded(two, 4);
-    at(1_100);
-    const reservations = await Promise.all([one.reserve('a'), two.reserve('a'), one.reserve('a'), two.reserve('a')]);
-    expect(reservations).toEqual(Array(4).fill({ ok: false, retryInMs: 200 }));
+    const config = lane('instances', 2, 600);
+    const one = new LaneBudget(config, await sandbox.backend('redis'), systemClock);
+    const two = new LaneBudget(config, await sandbox.backend('redis'), systemClock);
+    const first = await one.reserve('a');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await one.reconcile('a', opened(first), ok());
+    const answeredAt = Date.now();
+    // Our window ends ~600 ms after the reservation; the hold lasts until ~600 ms after the answer.
+    await vi.waitFor(async () => expect((await two.snapshot({ id: 'a' })).windows[0]!.remaining).toBe(2), { timeout: 5_000, interval: 10 });
+    const held = await two.reserve('a');
+    if (Date.now() < answeredAt + 550) {
+      expect(held.ok).toBe(false);
+      expect(held.ok === false && held.retryInMs).toBeLessThanOrEqual(600);
+    }
+    await vi.waitFor(async () => expect((await two.reserve('a')).ok).toBe(true), { timeout: 5_000, interval: 20 });
+    expect(Date.now()).toBeGreaterThanOrEqual(answeredAt + 550);
   });
 });

@@ -29,7 +29,7 @@ describe('upstream client', () => {
     const upload = await fixture.upload(bytes, { fields: { name: 'big.png', title: 'Big', description: 'Many bytes' } });
     const answer = await client.send(lane, upload);
     expect(answer).toMatchObject({ kind: 'ok', image: { type: 'image/png', width: 1, height: 1, size: bytes.length } });
-    expect(answer.limits.address).toMatchObject({ limit: 50, remaining: 49 });
+    expect(answer.limits.post).toMatchObject({ limit: 50, remaining: 49 });
     expect(answer.limits.client?.remaining).toBeGreaterThan(0);
     const received = (await simulator.stats()).received;
     expect(received).toHaveLength(1);

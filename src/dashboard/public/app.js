@@ -11,6 +11,8 @@ const MINUTE_MS = 60_000;
 const RECENT_MINUTES = 5;
 const TOKEN_KEY = 'upgate.adminToken';
 
+import { createControls } from './controls.js';
+
 const $ = (id) => document.getElementById(id);
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -19,6 +21,18 @@ let history;
 let clockOffset = 0;
 let pollTimer;
 let historyTimer;
+let holds = { paused: false, heldLanes: {} };
+const controls = createControls({
+  getToken: () => token,
+  refresh: () => {
+    clearTimeout(pollTimer);
+    poll();
+  },
+  report: (text, ok) => {
+    $('action-status').textContent = text;
+    $('action-status').dataset.ok = String(ok);
+  },
+});
 
 function takeTokenFromUrl() {
   const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
@@ -100,7 +114,11 @@ function renderLanes(lanes) {
     // Only an upstream 429 is an alarm. A lane that has spent its window is pacing, as designed:
     // it says when it sends again, in the same calm colour as the rest.
     const nextWindow = Math.min(...lane.windows.filter((w) => w.remaining <= 0).map((w) => w.resetAt));
-    const badge = paused
+    const held = lane.id in holds.heldLanes;
+    const heldUntil = holds.heldLanes[lane.id];
+    const badge = held
+      ? el('span', { class: 'badge held' }, 'held by operator', heldUntil ? [' · ', countdown(heldUntil, 'resumes in ', 'resuming')] : '')
+      : paused
       ? el('span', { class: 'badge paused' }, 'paused after 429 · ', countdown(lane.pausedUntil, 'resumes in ', 'resuming'))
       : lane.remaining > 0
         ? el('span', { class: 'badge ready' }, `${lane.remaining} ready`)
@@ -114,9 +132,24 @@ function renderLanes(lanes) {
       ));
     return el('div', { class: 'lane', 'data-lane': lane.id },
       el('div', { class: 'lane-head' }, el('strong', {}, lane.id), el('span', { class: 'muted' }, lane.localAddress ?? 'default address'), badge),
-      windows);
+      windows,
+      lane.credits ? creditsRow(lane.credits) : [],
+      controls.lane(lane, held));
   });
+  $('queue-control').replaceChildren(holds.paused ? el('span', { class: 'badge held' }, 'queue paused: nothing is sent') : '', controls.queue(holds.paused));
   $('lanes').replaceChildren(...(rows.length ? rows : [el('p', { class: 'muted' }, 'No lanes configured.')]));
+}
+
+/** The credential's credits: what is left, the reserve never spent, and what the upstream last said. */
+function creditsRow(credits) {
+  const spendable = Math.max(0, credits.remaining - credits.reserve);
+  const usable = Math.max(1, credits.limit - credits.reserve);
+  return el('div', { class: 'window credits', 'data-credits': String(credits.remaining) },
+    el('span', { class: 'wname' }, 'credits'),
+    meter(spendable / usable, toneFor(spendable / usable)),
+    el('span', { class: 'wnum' }, `${credits.remaining} / ${credits.limit} left · reserve ${credits.reserve}`),
+    el('span', { class: 'muted' }, credits.upstream ? `upstream says ${credits.upstream.remaining}` : ''),
+  );
 }
 
 function windowChips(windows) {
@@ -139,6 +172,17 @@ function renderKeys(keys, byKey) {
       el('td', {}, windowChips(key.windows.filter((w) => w.scope === 'key'))),
     ));
   $('keys').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'No keys yet.'))]));
+}
+
+function renderWaiting(jobs) {
+  const rows = jobs.map((job) =>
+    el('tr', { 'data-job': job.id },
+      el('td', { class: 'mono' }, job.id.slice(0, 12)),
+      el('td', {}, job.keyId),
+      el('td', { class: 'muted' }, formatDuration(serverNow() - Date.parse(job.createdAt)) + ' waiting'),
+      el('td', {}, controls.cancel(job)),
+    ));
+  $('waiting').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'Nothing waiting.'))]));
 }
 
 function renderIps(ips) {
@@ -177,9 +221,11 @@ function renderFailures(failures) {
       el('td', {}, job.keyId),
       el('td', {}, el('span', { class: 'code' }, String(job.error?.code ?? '')), ' ', job.error?.message ?? ''),
       el('td', { class: 'muted' }, formatDuration(serverNow() - Date.parse(job.finishedAt ?? job.createdAt)) + ' ago'),
+      el('td', {}, controls.retry(job)),
     ));
+  $('failure-actions').replaceChildren(...(failures.length ? [controls.purge()] : []));
   $('reasons').replaceChildren(...(reasons.length ? reasons : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'No refusals in the last hour.'))]));
-  $('failures').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'No failed jobs. All quiet.'))]));
+  $('failures').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'No failed jobs. All quiet.'))]));
 }
 
 /** One value per minute of the last hour (0 where the history has no bucket), from a bucket's counters. */
@@ -294,7 +340,9 @@ function showLogin(message) {
 
 async function poll() {
   try {
-    const response = await fetch('/admin/overview', { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+    const headers = { authorization: `Bearer ${token}` };
+    const [response, held] = await Promise.all([fetch('/admin/overview', { headers, cache: 'no-store' }), fetch('/admin/queue', { headers, cache: 'no-store' })]);
+    if (held.ok) holds = await held.json();
     if (response.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
       token = null;
@@ -306,7 +354,11 @@ async function poll() {
     } else if (!response.ok) {
       setStatus('error', `gateway answered ${response.status}; retrying`);
     } else {
-      render(await response.json());
+      const data = await response.json();
+      render(data);
+      // The oldest waiting jobs, to cancel one: read only while something waits.
+      const waiting = data.queue.depth > 0 ? await fetch('/admin/jobs?status=queued&limit=10', { headers, cache: 'no-store' }).then((r) => (r.ok ? r.json() : { jobs: [] })) : { jobs: [] };
+      renderWaiting(waiting.jobs);
       setStatus('live', `live · updated ${new Date().toLocaleTimeString()}`);
     }
   } catch {
