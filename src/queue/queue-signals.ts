@@ -56,6 +56,8 @@ export class RedisSignals extends LocalSignals {
   static async open(redis: Redis, keys: RedisKeys): Promise<RedisSignals> {
     const channels = { enqueued: keys.queueChannel('enqueued'), finished: keys.queueChannel('finished') };
     const subscriber = redis.duplicate();
+    // Its reconnect errors are the main client's too, reported through readiness and 503s.
+    subscriber.on('error', () => {});
     const signals = new RedisSignals(redis, subscriber, channels);
     subscriber.on('message', (channel: string, message: string) => signals.heard(channel, message));
     await subscriber.connect().catch(() => {});

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/connect.js';
+import { certainlyNotRun, classifyRedisError } from '../redis/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { removeFreed } from '../store/redis-payload-store.js';
 import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
@@ -93,19 +94,62 @@ export class RedisJobStore implements JobStore {
     return decodeJob(pairs(flat));
   }
 
+  /**
+   * The token is chosen before the call: when the reply is lost (a timeout, a dropped connection)
+   * the job it may have leased is read back by it, instead of sitting leased by nobody until its
+   * lease expires.
+   */
   async dequeue(laneId: string): Promise<LeasedJob | undefined> {
     const token = randomUUID();
-    const flat = await runScript<string[]>(this.redis, 'dequeueJob', this.keys.dequeueKeys(), [this.limits.leaseMs, laneId, token, this.keys.queueBase()]);
+    let flat: string[];
+    try {
+      flat = await runScript<string[]>(this.redis, 'dequeueJob', this.keys.dequeueKeys(token), [this.limits.leaseMs, laneId, token, this.keys.queueBase()]);
+    } catch (error) {
+      if (certainlyNotRun(error)) throw error;
+      return this.leasedBy(token, error);
+    }
     const job = decodeJob(pairs(flat));
     return job && { job, token };
   }
 
+  /** The job leased under `token`, read back (on the same connection, behind the lost call) for a few tries. */
+  private async leasedBy(token: string, cause: unknown): Promise<LeasedJob | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        const id = await this.redis.get(this.keys.queueLease(token));
+        const job = id ? await this.redis.hgetall(this.keys.queueJob(id)) : undefined;
+        if (job?.leaseToken !== token) return undefined;
+        return { job: decodeJob(job)!, token };
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 1_000)));
+      }
+    }
+    throw cause;
+  }
+
+  /**
+   * Retried while Redis is away or stalled, for up to half a lease: the upload has reached the
+   * upstream, and a finish that never lands lets the lease expire and sends it again. Safe to repeat:
+   * a finish by the same lease answers true again.
+   */
   async finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean> {
+    const deadline = this.clock() + this.limits.leaseMs / 2;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.finishOnce(leased, outcome);
+      } catch (error) {
+        if (classifyRedisError(error).kind === 'setup' || this.clock() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 1_000)));
+      }
+    }
+  }
+
+  private async finishOnce(leased: LeasedJob, outcome: JobOutcome): Promise<boolean> {
     const { job } = leased;
     const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
     const [field, value] = outcome.status === 'done' ? ['result', outcome.result] : ['error', outcome.error];
     const notice = this.signals?.finishNotice(job.id) ?? { channel: this.keys.queueChannel('finished'), message: `- ${job.id}` };
-    const [ended, ...freed] = await runScript<[number, ...string[]]>(this.redis, 'finishJob', this.keys.finishKeys({ id: job.id, keyId: job.keyId, ref }), [
+    const [ended, ...freed] = await runScript<[number, ...string[]]>(this.redis, 'finishJob', this.keys.finishKeys({ id: job.id, keyId: job.keyId, ref }, leased.token), [
       job.id,
       outcome.status,
       field,
@@ -125,7 +169,7 @@ export class RedisJobStore implements JobStore {
   async requeue(leased: LeasedJob, dueAt: number, countAttempt: boolean): Promise<boolean> {
     // Due `dueAt - now` from now on Redis's clock, so instances with drifting clocks agree on it.
     const delayMs = Math.max(0, Math.round(dueAt - this.clock()));
-    const done = await runScript<number>(this.redis, 'requeueJob', this.keys.requeueKeys(leased.job.id), [leased.job.id, leased.token, delayMs, countAttempt ? 1 : 0]);
+    const done = await runScript<number>(this.redis, 'requeueJob', this.keys.requeueKeys(leased.job.id, leased.token), [leased.job.id, leased.token, delayMs, countAttempt ? 1 : 0]);
     return done === 1;
   }
 

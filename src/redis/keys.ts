@@ -12,7 +12,8 @@
  * - `{queue}`: the upload queue, job records, and payload metadata (so finishing a job can drop its
  *   payload reference in the same script).
  * - no tag: payload chunks, each its own key, spread over every shard.
- * Lane budgets (`{lanes}`) are named by the lane budget's own methods below.
+ * Lane budgets (`{lanes}`), usage history (`{usage}`) and operator holds (`{ops}`) are named by
+ * their own methods below, each script's keys under one of those tags.
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -128,24 +129,30 @@ export class RedisKeys {
     ];
   }
 
-  /** Keys of a dequeue: state, active keys, waiting, leases, delayed. */
-  dequeueKeys(): string[] {
-    return (['state', 'active', 'waiting', 'leases', 'delayed'] as const).map((name) => this.queueShared(name));
+  /** Job id leased under one lease token, for the lease's lifetime. */
+  queueLease(token: string): string {
+    return `${this.queueBase()}lease:${token}`;
   }
 
-  /** Keys of a finish: every queue set, the job, its key's list, and its payload's metadata (released in the same step). */
-  finishKeys(job: { id: string; keyId: string; ref?: string | undefined }): string[] {
+  /** Keys of a dequeue: state, active keys, waiting, leases, delayed, the new lease's token entry. */
+  dequeueKeys(token: string): string[] {
+    return [...(['state', 'active', 'waiting', 'leases', 'delayed'] as const).map((name) => this.queueShared(name)), this.queueLease(token)];
+  }
+
+  /** Keys of a finish: every queue set, the job, its key's list, its payload's metadata (released in the same step), the lease's token entry. */
+  finishKeys(job: { id: string; keyId: string; ref?: string | undefined }, token: string): string[] {
     return [
       ...(['state', 'active', 'waiting', 'leases', 'delayed', 'finished'] as const).map((name) => this.queueShared(name)),
       this.queueJob(job.id),
       this.queueWaiting(job.keyId),
       this.payloadMeta(job.ref ?? ''),
+      this.queueLease(token),
     ];
   }
 
-  /** Keys of a requeue: leases, delayed, waiting, the job. */
-  requeueKeys(jobId: string): string[] {
-    return [this.queueShared('leases'), this.queueShared('delayed'), this.queueShared('waiting'), this.queueJob(jobId)];
+  /** Keys of a requeue: leases, delayed, waiting, the job, the lease's token entry. */
+  requeueKeys(jobId: string, token: string): string[] {
+    return [this.queueShared('leases'), this.queueShared('delayed'), this.queueShared('waiting'), this.queueJob(jobId), this.queueLease(token)];
   }
 
   /** Keys of settling an enqueue whose reply was lost: the job, and its refusal mark. */

@@ -27,7 +27,8 @@ export async function startInProcessGateway(config: ConfigInput, options: { redi
       server: { host: '127.0.0.1', port: 0, ...config.server },
       store: { redisUrl: options.redisUrl, prefix, spoolDir: join(dir, 'spool'), ...config.store },
     }),
-    logger: options.logger ?? createLogger('silent'),
+    // UPGATE_TEST_LOG=warn shows the gateway's log while a test is being investigated.
+    logger: options.logger ?? createLogger(process.env.UPGATE_TEST_LOG ?? 'silent'),
   });
   return {
     gateway,

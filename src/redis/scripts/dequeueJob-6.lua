@@ -10,6 +10,8 @@
     KEYS[3] waiting jobs ZSET
     KEYS[4] leases ZSET (job id -> lease expiry)
     KEYS[5] delayed ZSET (job id -> due time)
+    KEYS[6] this lease's token entry (-> job id, for the lease's lifetime), so a caller whose reply
+            was lost can find the job it leased
     ARGV[1] lease (ms), ARGV[2] lane id, ARGV[3] lease token, ARGV[4] queue base
   Due times and lease expiries are on Redis's clock (TIME), shared by every instance.
   Output:
@@ -63,6 +65,7 @@ while true do
     redis.call('HSET', KEYS[1], 'vtime', start)
     redis.call('HSET', job, 'status', 'active', 'lane', ARGV[2], 'leaseToken', ARGV[3])
     redis.call('ZADD', KEYS[4], now + tonumber(ARGV[1]), id)
+    redis.call('SET', KEYS[6], id, 'PX', ARGV[1])
     redis.call('ZREM', KEYS[3], id)
     return redis.call('HGETALL', job)
   end

@@ -6,6 +6,7 @@
     KEYS[2] delayed ZSET
     KEYS[3] waiting jobs ZSET
     KEYS[4] the job's hash
+    KEYS[5] the lease's token entry (removed: the lease ends here)
     ARGV[1] job id, ARGV[2] lease token, ARGV[3] delay (ms, from Redis's clock: TIME), ARGV[4] attempts to add (0/1)
   Output:
     1 requeued; 0 the lease was lost (expired and taken again, or the job ended)
@@ -19,4 +20,5 @@ redis.call('ZADD', KEYS[3], redis.call('HGET', KEYS[4], 'createdAt'), ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'attempts', ARGV[4])
 redis.call('HSET', KEYS[4], 'status', 'queued')
 redis.call('HDEL', KEYS[4], 'leaseToken')
+redis.call('DEL', KEYS[5])
 return 1

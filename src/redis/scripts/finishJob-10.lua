@@ -14,6 +14,7 @@
     KEYS[7] the job's hash
     KEYS[8] the job's key's waiting list
     KEYS[9] the job's payload metadata hash (a name that does not exist when the job has no payload)
+    KEYS[10] the caller's lease token entry (removed: the lease ends here)
     ARGV[1] job id, ARGV[2] status (done|failed), ARGV[3] field (result|error), ARGV[4] its JSON,
     ARGV[5] result TTL (ms), ARGV[6] most finished jobs listed, ARGV[7] channel, ARGV[8] message,
     ARGV[9] lease token of the caller ('' when it holds none)
@@ -50,6 +51,7 @@ redis.call('ZREM', KEYS[5], ARGV[1])
 
 redis.call('HSET', KEYS[7], 'status', ARGV[2], ARGV[3], ARGV[4], 'finishedAt', now, 'finishedBy', ARGV[9])
 redis.call('HDEL', KEYS[7], 'leaseToken')
+redis.call('DEL', KEYS[10])
 redis.call('PEXPIRE', KEYS[7], ARGV[5])
 if redis.call('HINCRBY', KEYS[1], 'jobs', -1) <= 0 then
   -- Nothing waits or runs: fair-queueing history no longer orders anything.
