@@ -10,6 +10,7 @@ import { createKeyRegistry } from './keys/registry.js';
 import type { KeyRegistry } from './keys/types.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createSharedTotals } from './ops/shared-totals.js';
 import { metricsApp, metricsHandler } from './ops/metrics-route.js';
 import { recordHistoryFromMetrics } from './ops/usage-history.js';
 import { openUsageHistory } from './ops/usage-history-stores.js';
@@ -49,7 +50,7 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(config.log.level);
+  const logger = options.logger ?? createLogger(config.log.level, undefined, { format: config.log.format });
   const metrics = createMetrics();
   const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
   const history = openUsageHistory(backend, {
@@ -64,7 +65,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = await createKeyRegistry(config, backend, { clock });
   const badKeys = createBadKeyGuard(config, backend, { clock });
   const admission = createAdmission(config, backend, { clock, metrics, logger });
-  const upstream = createUpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeout, payloads: backend.payloads, metrics });
+  const totals = createSharedTotals(backend, { metrics, logger });
+  const upstream = createUpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeout, payloads: backend.payloads, metrics, totals });
   const { callbacks: callbackConfig } = config.queue;
   const callbacks = createCallbackSender({ allow: callbackConfig.allow, attempts: callbackConfig.attempts, secret: callbackConfig.secret, logger, metrics });
   const queue = await createUploadQueue({
@@ -79,7 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await queue.start();
 
-  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, logger, clock, history });
+  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, totals, logger, clock, history });
   const server = await listen(app, config.server.host, config.server.port, config.server);
   const url = baseUrl(server, config.server.host);
   const metricsServer =

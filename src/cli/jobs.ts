@@ -9,6 +9,7 @@ interface JobsFlags extends AdminFlags {
   key?: string;
   limit?: number;
   json?: boolean;
+  releaseHeld?: boolean;
 }
 
 function limit(value: string): number {
@@ -21,7 +22,8 @@ function describeStats(stats: QueueStats, now: number): string {
   // drainEta arrives as null (JSON for Infinity) while no lane can send at all.
   const eta = !stats.depth ? '' : Number.isFinite(stats.drainEta) ? `, drained in ${humanDuration(stats.drainEta - now)}` : ', stalled (no lane can send)';
   const oldest = stats.depth ? `, oldest ${humanDuration(stats.oldestAgeMs)}` : '';
-  return `queue: ${stats.depth} waiting (${stats.bytes} bytes), ${stats.active} active${oldest}${eta}`;
+  const held = stats.held ? `, ${stats.held} held (accepted for another upstream: --release-held sends them)` : '';
+  return `queue: ${stats.depth} waiting (${stats.bytes} bytes), ${stats.active} active${held}${oldest}${eta}`;
 }
 
 function printJob(job: AdminJobView): void {
@@ -31,6 +33,7 @@ function printJob(job: AdminJobView): void {
     ['key', job.keyId],
     ['lane', job.lane],
     ['attempts', String(job.attempts)],
+    ['upstream', job.upstream && `${job.upstream}${job.held ? ' (held: accepted for another upstream)' : ''}`],
     ['position', job.position?.toString()],
     ['eta', job.eta],
     ['created', job.createdAt],
@@ -50,10 +53,17 @@ export function jobsCommand(): Command {
       .addOption(new Option('--status <status>', 'only jobs in this state').choices(['queued', 'active', 'done', 'failed']))
       .option('--key <id>', 'only jobs of this key')
       .option('--limit <n>', 'at most this many jobs (1-1000)', limit)
-      .option('--json', 'print JSON for scripts'),
+      .option('--json', 'print JSON for scripts')
+      .option('--release-held', 'send the jobs held because they were accepted for another upstream to the configured one'),
   ).action(
     action(async (id: string | undefined, flags: JobsFlags) => {
       const client = createAdminClient(flags);
+      if (flags.releaseHeld) {
+        const released = await client.request<{ released: number; upstream: string }>('POST', '/admin/jobs/release-held');
+        if (flags.json) return printJson(released);
+        process.stdout.write(`released ${released.released} held job${released.released === 1 ? '' : 's'}: they go to ${released.upstream}\n`);
+        return;
+      }
       if (id) {
         const job = await client.request<AdminJobView>('GET', `/admin/jobs/${encodeURIComponent(id)}`);
         return flags.json ? printJson(job) : printJob(job);

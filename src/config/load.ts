@@ -62,6 +62,9 @@ function applyEnv(file: ConfigInput, env: Env): ConfigInput {
   }
   if (env.UPGATE_ADMIN_TOKEN) (config.admin ??= {}).token = env.UPGATE_ADMIN_TOKEN;
   if (env.UPSTREAM_URL) upstream.url = env.UPSTREAM_URL;
+  // Checked by the schema like the file's own value, so a typo is named at start-up.
+  if (env.LOG_LEVEL) (config.log ??= {}).level = env.LOG_LEVEL as NonNullable<ConfigInput['log']>['level'];
+  if (env.LOG_FORMAT) (config.log ??= {}).format = env.LOG_FORMAT as NonNullable<ConfigInput['log']>['format'];
   if (env.UPSTREAM_CLIENT_ID) {
     upstream.lanes = [{ id: 'default', clientId: env.UPSTREAM_CLIENT_ID, limits: upstream.defaultLimits }];
   }

@@ -70,6 +70,16 @@ export const quotaOverrideSchema = z.strictObject({
   perIp: z.array(windowLimitSchema).optional(),
 });
 
+/** `*` or a browser origin exactly as browsers send it: scheme, host and port only, e.g. `https://app.example.com`. */
+export const corsOriginSchema = z.string().refine((value) => {
+  if (value === '*') return true;
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}, 'expected "*" or an origin like "https://app.example.com" (scheme, host and port; no path or trailing slash)');
+
 const staticKeySchema = z.strictObject({
   /** Public id shown in usage and metrics. */
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'ids are 1-64 letters, digits, "_", "." or "-"'),
@@ -78,6 +88,8 @@ const staticKeySchema = z.strictObject({
   quotas: quotaOverrideSchema.optional(),
   /** Share of scarce upstream budget relative to other keys (default 1). */
   weight: weightSchema.default(1),
+  /** Browser origins allowed for this key, replacing `cors.origins` for it. Default: `cors.origins`. */
+  corsOrigins: z.array(corsOriginSchema).optional(),
 });
 
 /** `250` credits, or `"2%"` of the credit limit. */
@@ -231,6 +243,11 @@ const configObject = z.strictObject({
     concurrency: count(1).default(8),
     /** Identical bytes from the same key within resultTtl return the earlier result. Default true. */
     dedupe: z.boolean().default(true),
+    /**
+     * Send jobs accepted for another upstream (queued before upstream.url changed) to the configured
+     * one. Default false: they are held until released (`upgate jobs --release-held`).
+     */
+    recoverToNewUpstream: z.boolean().default(false),
     callbacks: z.strictObject({
       /** Attempts to deliver a callback. Default 5. */
       attempts: count(1).default(5),
@@ -240,12 +257,20 @@ const configObject = z.strictObject({
       secret: z.string().nullable().default(null),
     }).prefault({}),
   }).prefault({}),
+  cors: z.strictObject({
+    /** Browser origins allowed to call the upload, jobs and credits routes (`*` = any). Default none: CORS off. */
+    origins: z.array(corsOriginSchema).default([]),
+    /** How long a browser may cache a preflight answer. Default 10m. */
+    maxAge: duration.prefault('10m'),
+  }).prefault({}),
   history: z.strictObject({
     /** How long per-minute usage history (per key, per lane) is kept for /admin/usage/history and the dashboard. Default 7d. */
     retention: duration.refine((ms) => ms >= 3_600_000 && ms <= 400 * 86_400_000, 'history.retention must be between 1h and 400d').prefault('7d'),
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `json` (one JSON line per event, default) or `pretty` (readable lines for a terminal; needs pino-pretty). */
+    format: z.enum(['json', 'pretty']).default('json'),
   }).prefault({}),
 });
 

@@ -16,6 +16,7 @@ export const errorCatalogue = {
   adminUnauthorized: { code: 1016, status: 401, message: 'Admin token required' },
   keyExists: { code: 1017, status: 409, message: 'An API key with this id already exists' },
   keyReadOnly: { code: 1018, status: 409, message: 'Keys from the config file cannot be changed at run time' },
+  originNotAllowed: { code: 1019, status: 403, message: 'This API key does not allow uploads from this origin' },
   overloaded: { code: 1020, status: 503, message: 'Gateway overloaded, try again later' },
   storeUnavailable: { code: 1020, status: 503, message: 'Quota store unavailable, try again later' },
   /** Redis answered, but not as the deployment the gateway was configured for (named in the log and /readyz). */
@@ -25,6 +26,8 @@ export const errorCatalogue = {
   upstreamTimeout: { code: 1021, status: 504, message: 'Upstream timed out' },
   jobCancelled: { code: 1022, status: 410, message: 'Cancelled by an operator' },
   jobFinished: { code: 1023, status: 409, message: 'The job is not in a state that allows this' },
+  /** The gateway could not read back what it stored (a payload gone from the spool or Redis): our fault, never the upstream's. */
+  gatewayStorage: { code: 1024, status: 500, message: 'Gateway storage error: the stored upload could not be read' },
   malformed: { code: 9000, status: 400, message: 'Malformed request' },
   /** Anything unexpected; the details go to the log, never to the client. */
   internal: { code: 9001, status: 500, message: 'Internal error' },

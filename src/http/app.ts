@@ -5,6 +5,7 @@ import type { BadKeyGuard } from '../keys/bad-key-guard.js';
 import type { KeyRegistry } from '../keys/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { SharedTotals } from '../ops/shared-totals.js';
 import type { UsageHistoryStore } from '../ops/usage-history.js';
 import type { CallbackSender } from '../queue/callbacks.js';
 import type { UploadQueue } from '../queue/types.js';
@@ -12,6 +13,7 @@ import type { Admission } from '../quota/types.js';
 import type { StoreBackend } from '../store/backend.js';
 import { dashboardRouter } from '../dashboard/router.js';
 import { createAdminRouter } from './admin/router.js';
+import { corsMiddleware, corsPaths } from './cors.js';
 import { metricsHandler } from '../ops/metrics-route.js';
 import { errorMiddleware, notFoundHandler } from './error-middleware.js';
 import { openApiDocument } from './openapi.js';
@@ -33,6 +35,8 @@ export interface AppDeps {
   queue: UploadQueue;
   callbacks: CallbackSender;
   metrics: Metrics;
+  /** Operator-facing totals shared by every instance on the store. */
+  totals: SharedTotals;
   logger: Logger;
   clock: Clock;
   /** Per-minute usage per key and lane, for /admin/usage/history. */
@@ -45,8 +49,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, { trustProxy: config.server.trustProxy }));
 
+  app.use(corsPaths, corsMiddleware({ config, registry: deps.registry }));
   const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, uploads: deps.queue });
   const upstreamConfigured = requireUpstream(config);
   for (const path of uploadPaths) app.post(path, upstreamConfigured, upload);
@@ -70,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
       admission: deps.admission,
       queue: deps.queue,
       metrics,
+      totals: deps.totals,
       defaultPolicy: config.quotas.policy,
       badKeys: deps.badKeys,
       trustProxy: config.server.trustProxy,

@@ -19,27 +19,28 @@ const holds: Schema = {
   },
 };
 
-const action = (summary: string, answer: Schema, extra: Record<string, unknown> = {}, status = 200) => ({
-  post: { tags: ['admin'], summary, security, ...extra, responses: { [status]: json(answer, summary), ...errors } },
+const action = (operationId: string, summary: string, answer: Schema, extra: Record<string, unknown> = {}, status = 200) => ({
+  post: { operationId, tags: ['admin'], summary, security, ...extra, responses: { [status]: json(answer, summary), ...errors } },
 });
 const job = { $ref: '#/components/schemas/AdminJob' };
 const conflict = { 409: v3Error('The job is not in a state that allows this (code 1023)') };
 
 export const operatorPaths = {
-  '/admin/queue': { get: { tags: ['admin'], summary: 'What the operator holds: the queue, lanes', security, responses: { 200: json(holds, 'Holds'), ...errors } } },
-  '/admin/queue/pause': action('Hold the queue on every instance (uploads are still accepted and queued)', holds),
-  '/admin/queue/resume': action('Release the queue', holds),
-  '/admin/lanes/{id}/pause': action('Hold one lane, for a while or until resumed', holds, {
+  '/admin/queue': { get: { operationId: 'getQueueHolds', tags: ['admin'], summary: 'What the operator holds: the queue, lanes', security, responses: { 200: json(holds, 'Holds'), ...errors } } },
+  '/admin/queue/pause': action('pauseQueue', 'Hold the queue on every instance (uploads are still accepted and queued)', holds),
+  '/admin/queue/resume': action('resumeQueue', 'Release the queue', holds),
+  '/admin/lanes/{id}/pause': action('pauseLane', 'Hold one lane, for a while or until resumed', holds, {
     parameters: [id('Lane id')],
     requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { for: { type: 'string', examples: ['10m'] } } } } } },
   }),
-  '/admin/lanes/{id}/resume': action("End an operator's hold and an upstream 429 pause of the lane", holds, { parameters: [id('Lane id')] }),
-  '/admin/lanes/{id}/reset': action("Forget what the lane used in its windows", { type: 'object', properties: { lane: { $ref: '#/components/schemas/Lane' } } }, { parameters: [id('Lane id')] }),
-  '/admin/jobs/purge': action('Forget every failed job now', { type: 'object', required: ['purged'], properties: { purged: { type: 'integer' } } }),
-  '/admin/jobs/{id}/cancel': { post: { ...action('Cancel a queued or active job (it fails with 1022)', job, { parameters: [id('Job id')] }).post, responses: { 200: json(job, 'Cancelled'), ...conflict, ...errors } } },
-  '/admin/jobs/{id}/retry': { post: { ...action("Send a failed job's upload again, as a new job", job, { parameters: [id('Failed job id')] }, 201).post, responses: { 201: json(job, 'The new job'), ...conflict, ...errors } } },
+  '/admin/lanes/{id}/resume': action('resumeLane', "End an operator's hold and an upstream 429 pause of the lane", holds, { parameters: [id('Lane id')] }),
+  '/admin/lanes/{id}/reset': action('resetLane', "Forget what the lane used in its windows", { type: 'object', properties: { lane: { $ref: '#/components/schemas/Lane' } } }, { parameters: [id('Lane id')] }),
+  '/admin/jobs/purge': action('purgeFailedJobs', 'Forget every failed job now', { type: 'object', required: ['purged'], properties: { purged: { type: 'integer' } } }),
+  '/admin/jobs/{id}/cancel': { post: { ...action('cancelJob', 'Cancel a queued or active job (it fails with 1022)', job, { parameters: [id('Job id')] }).post, responses: { 200: json(job, 'Cancelled'), ...conflict, ...errors } } },
+  '/admin/jobs/{id}/retry': { post: { ...action('retryJob', "Send a failed job's upload again, as a new job", job, { parameters: [id('Failed job id')] }, 201).post, responses: { 201: json(job, 'The new job'), ...conflict, ...errors } } },
   '/admin/usage/history': {
     get: {
+      operationId: 'getUsageHistory',
       tags: ['admin'],
       summary: 'Per-minute usage of the gateway, one key or one lane',
       security,

@@ -24,8 +24,9 @@ export interface KeyStore {
 
 /** A record with `changes` applied; `quotas: null` removes the override. */
 export function applyChanges(record: ApiKeyRecord, changes: KeyChanges): ApiKeyRecord {
-  const { quotas, ...rest } = record;
+  const { quotas, corsOrigins, ...rest } = record;
   const next: ApiKeyRecord = { ...rest, weight: changes.weight ?? record.weight };
   const nextQuotas: QuotaOverride | undefined = changes.quotas === null ? undefined : (changes.quotas ?? quotas);
-  return nextQuotas ? { ...next, quotas: nextQuotas } : next;
+  const nextOrigins = changes.corsOrigins === null ? undefined : (changes.corsOrigins ?? corsOrigins);
+  return { ...next, ...(nextQuotas && { quotas: nextQuotas }), ...(nextOrigins && { corsOrigins: nextOrigins }) };
 }

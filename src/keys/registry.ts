@@ -38,7 +38,7 @@ class Registry implements KeyRegistry {
     options: KeyRegistryOptions,
   ) {
     this.staticKeys = config.keys.map((key) => ({
-      record: { id: key.id, weight: key.weight, source: 'config', ...(key.quotas ? { quotas: key.quotas } : {}) },
+      record: { id: key.id, weight: key.weight, source: 'config', ...(key.quotas ? { quotas: key.quotas } : {}), ...(key.corsOrigins && { corsOrigins: key.corsOrigins }) },
       secretHash: hashSecret(key.key),
     }));
     this.cacheMs = options.cacheMs ?? 5_000;
@@ -54,7 +54,7 @@ class Registry implements KeyRegistry {
     return record;
   }
 
-  async create(input: { id: string; quotas?: QuotaOverride; weight?: number }): Promise<{ record: ApiKeyRecord; secret: string }> {
+  async create(input: { id: string; quotas?: QuotaOverride; weight?: number; corsOrigins?: string[] }): Promise<{ record: ApiKeyRecord; secret: string }> {
     if (this.staticRecord(input.id)) throw new GatewayError('keyExists');
     const secret = generateSecret();
     const record: ApiKeyRecord = {
@@ -63,6 +63,7 @@ class Registry implements KeyRegistry {
       source: 'store',
       createdAt: new Date().toISOString(),
       ...(input.quotas ? { quotas: input.quotas } : {}),
+      ...(input.corsOrigins && { corsOrigins: input.corsOrigins }),
     };
     if (!(await this.store.create({ record, secretHash: hashSecret(secret) }))) throw new GatewayError('keyExists');
     return { record, secret };

@@ -8,6 +8,8 @@ export interface ApiKeyRecord {
   weight: number;
   /** `config` keys come from the config file and cannot be changed at run time. */
   source: 'config' | 'store';
+  /** Browser origins allowed for this key (replacing `cors.origins`). */
+  corsOrigins?: string[];
   createdAt?: string;
   revoked?: boolean;
 }
@@ -15,13 +17,15 @@ export interface ApiKeyRecord {
 export interface KeyChanges {
   quotas?: QuotaOverride | null;
   weight?: number;
+  /** `null` drops the key's own origins (back to `cors.origins`). */
+  corsOrigins?: string[] | null;
 }
 
 export interface KeyRegistry {
   /** The key whose secret this is; undefined for unknown or revoked secrets. Cached briefly in process. */
   authenticate(secret: string): Promise<ApiKeyRecord | undefined>;
   /** Creates a stored key; the secret is returned once and kept only as a hash. */
-  create(input: { id: string; quotas?: QuotaOverride; weight?: number }): Promise<{ record: ApiKeyRecord; secret: string }>;
+  create(input: { id: string; quotas?: QuotaOverride; weight?: number; corsOrigins?: string[] }): Promise<{ record: ApiKeyRecord; secret: string }>;
   get(id: string): Promise<ApiKeyRecord | undefined>;
   list(): Promise<ApiKeyRecord[]>;
   update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;

@@ -1,13 +1,13 @@
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
-import { GatewayError } from '../errors/catalogue.js';
+import { errorCatalogue, GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
 import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
-import { storedError, uploadRequestOf } from './job-record.js';
+import { jobLogFields, storedError, uploadRequestOf } from './job-record.js';
 import type { JobOutcome, JobStore, LeasedJob } from './job-store.js';
 import type { QueueSignals } from './queue-signals.js';
 
@@ -124,17 +124,24 @@ export class Dispatcher {
   }
 
   private async dispatch(leased: LeasedJob, grant: LaneReservation): Promise<void> {
-    const { upstream, pool, metrics, logger, clock } = this.deps;
+    const { upstream, pool, metrics, logger, clock, config } = this.deps;
     const { job } = leased;
     const { lane } = grant;
+    if (job.upstream && job.upstream !== config.upstream.url && !config.queue.recoverToNewUpstream) {
+      // Accepted for another upstream: not ours to send elsewhere without being told (see reportRecovered).
+      await pool.refund(grant).catch(() => {});
+      if (await this.deps.store.hold(leased)) logger.warn({ ...jobLogFields(job), acceptedFor: job.upstream, upstream: config.upstream.url }, 'job held: accepted for another upstream');
+      return;
+    }
     let answer: UpstreamAnswer;
     try {
       answer = await upstream.send(lane, uploadRequestOf(job));
     } catch (error) {
-      // The client throws only for failures on our side (e.g. the payload unreadable) before anything
-      // reached the upstream: give the budget back, and retry like any other transient failure.
+      // The client throws only for failures on our side (the payload unreadable…) before anything
+      // reached the upstream: the budget goes back, and the job is never blamed on the upstream.
       await pool.refund(grant).catch(() => {});
-      answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
+      await this.settleStorageFault(leased, lane, error);
+      return;
     }
     metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
     // The budget learns from the answer while the job is settled: the client need not wait for both.
@@ -149,7 +156,7 @@ export class Dispatcher {
     } catch (error) {
       // The lease expires and the job is dispatched again: at-least-once.
       metrics.storeErrors.inc({ operation: 'settle' });
-      logger.error({ err: error, job: job.id }, 'could not record an upstream answer');
+      logger.error({ err: error, ...jobLogFields(job), lane: lane.id }, 'could not record an upstream answer');
     }
     await reconciled;
   }
@@ -157,27 +164,55 @@ export class Dispatcher {
   private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer, reconciled: Promise<{ pausedUntil?: number }>): Promise<void> {
     const { store, config, logger, clock } = this.deps;
     const { job } = leased;
+    const attempts = job.attempts + 1;
+    const line = { ...jobLogFields(job), lane: lane.id, outcome: answer.kind, attempts };
     switch (answer.kind) {
       case 'ok':
-        return this.end(leased, { status: 'done', result: answer.image });
-      case 'rejected':
-        return this.end(leased, { status: 'failed', error: storedError(new GatewayError('upstreamFailed', { message: answer.message })) });
+        logger.info(line, 'dispatched');
+        return this.end(leased, { status: 'done', result: answer.image, attempts });
+      case 'rejected': {
+        const error = new GatewayError('upstreamFailed', { message: answer.message });
+        logger.info({ ...line, upstreamStatus: answer.status, code: error.code }, 'dispatched');
+        return this.end(leased, { status: 'failed', error: storedError(error), attempts });
+      }
       case 'rate-limited': {
         const { pausedUntil } = await reconciled;
-        logger.warn({ lane: lane.id, until: pausedUntil && new Date(pausedUntil).toISOString(), message: answer.message, job: job.id }, 'upstream answered 429; lane paused');
+        logger.warn({ ...line, attempts: job.attempts, until: pausedUntil && new Date(pausedUntil).toISOString(), message: answer.message }, 'upstream answered 429; lane paused');
         await store.requeue(leased, clock(), false);
         return;
       }
       case 'retryable': {
-        const attempts = job.attempts + 1;
         if (attempts >= config.upstream.attempts) {
           const error = new GatewayError(answer.timeout ? 'upstreamTimeout' : 'upstreamFailed', { message: `${answer.timeout ? 'Upstream timed out' : 'Upstream failed'} after ${attempts} attempts: ${answer.message}` });
-          return this.end(leased, { status: 'failed', error: storedError(error) });
+          logger.warn({ ...line, code: error.code, reason: answer.message }, 'dispatched');
+          return this.end(leased, { status: 'failed', error: storedError(error), attempts });
         }
+        logger.info({ ...line, reason: answer.message }, 'dispatched; retrying later');
         await store.requeue(leased, clock() + backoffMs(config.upstream.retryBackoff, attempts), true);
         return;
       }
     }
+  }
+
+  /**
+   * The gateway could not read the job's own bytes back. Gone from the store, it can never succeed:
+   * it fails at once; otherwise (a store hiccup) it is retried like a network failure. Either way the
+   * client sees 1024 with a plain message: the cause, which may name local paths, goes to the log only.
+   */
+  private async settleStorageFault(leased: LeasedJob, lane: Lane, cause: unknown): Promise<void> {
+    const { store, payloads, config, logger, metrics, clock } = this.deps;
+    const { job } = leased;
+    const attempts = job.attempts + 1;
+    metrics.storeErrors.inc({ operation: 'payload-read' });
+    const gone = job.source.kind === 'payload' && !(await payloads.has(job.source.ref).catch(() => true));
+    const line = { err: cause, ...jobLogFields(job), lane: lane.id, attempts, code: errorCatalogue.gatewayStorage.code };
+    if (gone || attempts >= config.upstream.attempts) {
+      logger.error({ ...line, payloadMissing: gone }, 'could not read an upload back from the store; the job fails');
+      const message = gone ? 'Gateway storage error: the stored upload is missing' : `Gateway storage error: the stored upload could not be read after ${attempts} attempts`;
+      return this.end(leased, { status: 'failed', error: storedError(new GatewayError('gatewayStorage', { message })), attempts });
+    }
+    logger.warn(line, 'could not read an upload back from the store; retrying later');
+    await store.requeue(leased, clock() + backoffMs(config.upstream.retryBackoff, attempts), true);
   }
 
   private async end(leased: LeasedJob, outcome: JobOutcome): Promise<void> {

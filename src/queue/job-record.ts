@@ -21,10 +21,16 @@ export interface JobRecord {
   bearer?: string;
   callbackUrl?: string;
   idempotencyKey?: string;
+  /** The accepting request's id: carried into the logs and the upstream call (X-Request-Id). */
+  requestId?: string;
+  /** The upstream URL the job was accepted for: a job recovered under another upstream is held until released. */
+  upstream?: string;
+  /** Set while the job is held: accepted for another upstream than the configured one. */
+  held?: boolean;
   /** Payload bytes (0 for a URL source): counted against queue.maxBytes. */
   size: number;
   status: JobStatus;
-  /** Upstream attempts that failed retryably (429s are not counted). */
+  /** Upstream attempts made, the last one included once the job ended (a 429 is not counted: the job goes back). */
   attempts: number;
   /** Enqueue order, so jobs returned to their key's queue keep their place. */
   seq: number;
@@ -35,7 +41,7 @@ export interface JobRecord {
   finishedAt?: number;
 }
 
-export function newJobRecord(id: string, request: UploadRequest, now: number): JobRecord {
+export function newJobRecord(id: string, request: UploadRequest, now: number, upstream?: string): JobRecord {
   const job: JobRecord = {
     id,
     keyId: request.keyId,
@@ -47,6 +53,8 @@ export function newJobRecord(id: string, request: UploadRequest, now: number): J
     seq: 0,
     createdAt: now,
   };
+  if (upstream) job.upstream = upstream;
+  if (request.requestId) job.requestId = request.requestId;
   if (request.bearer) job.bearer = request.bearer;
   if (request.callbackUrl) job.callbackUrl = request.callbackUrl;
   if (request.idempotencyKey) job.idempotencyKey = request.idempotencyKey;
@@ -95,7 +103,13 @@ export function jobError(job: JobRecord): GatewayError {
 export function uploadRequestOf(job: JobRecord): UploadRequest {
   const request: UploadRequest = { keyId: job.keyId, source: job.source, fields: job.fields };
   if (job.bearer) request.bearer = job.bearer;
+  if (job.requestId) request.requestId = job.requestId;
   return request;
+}
+
+/** What every log line about a job names. */
+export function jobLogFields(job: JobRecord): { job: string; keyId: string; requestId?: string } {
+  return { job: job.id, keyId: job.keyId, ...(job.requestId && { requestId: job.requestId }) };
 }
 
 export function jobView(job: JobRecord): JobView {
@@ -109,6 +123,8 @@ export function jobView(job: JobRecord): JobView {
 export function adminJobView(job: JobRecord): AdminJobView {
   const view: AdminJobView = { ...jobView(job), keyId: job.keyId, attempts: job.attempts };
   if (job.lane) view.lane = job.lane;
+  if (job.upstream) view.upstream = job.upstream;
+  if (job.held) view.held = true;
   return view;
 }
 
@@ -124,6 +140,7 @@ export function encodeJob(job: JobRecord): Record<string, string> {
 
 const jsonFields = new Set(['source', 'fields', 'result', 'error']);
 const numberFields = new Set(['size', 'attempts', 'seq', 'createdAt', 'finishedAt']);
+const booleanFields = new Set(['held']);
 /** Fields the scripts keep for themselves (lease token, last retry reason, who finished it and what it freed). */
 const internalFields = new Set(['leaseToken', 'lastError', 'finishedBy', 'freedBlob', 'freedChunks']);
 
@@ -132,7 +149,7 @@ export function decodeJob(hash: Record<string, string>): JobRecord | undefined {
   const job: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(hash)) {
     if (internalFields.has(field)) continue;
-    job[field] = jsonFields.has(field) ? JSON.parse(value) : numberFields.has(field) ? Number(value) : value;
+    job[field] = jsonFields.has(field) ? JSON.parse(value) : numberFields.has(field) ? Number(value) : booleanFields.has(field) ? value === 'true' : value;
   }
   return job as unknown as JobRecord;
 }

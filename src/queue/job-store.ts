@@ -25,6 +25,13 @@ export interface JobStore {
   finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean>;
   /** Puts a leased job back, due at `dueAt` (then at the head of its key's list); false when the lease was lost. */
   requeue(leased: LeasedJob, dueAt: number, countAttempt: boolean): Promise<boolean>;
+  /**
+   * Takes a leased job out of dispatch (it was accepted for another upstream): it stays queued and
+   * counted, but is never leased until `releaseHeld`; false when the lease was lost.
+   */
+  hold(leased: LeasedJob): Promise<boolean>;
+  /** Points every held job at `upstream` and makes it due now; answers how many. */
+  releaseHeld(upstream: string): Promise<number>;
   get(jobId: string): Promise<JobRecord | undefined>;
   /**
    * After an enqueue whose reply was lost: the job when it exists; else undefined, and an enqueue of
@@ -34,7 +41,8 @@ export interface JobStore {
   /** Where a waiting job stands among the active keys, for its position. */
   fairOrder(job: JobRecord): Promise<FairOrder | undefined>;
   counts(): Promise<StoreCounts>;
-  list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]>;
+  /** Up to `limit` jobs of that status and key, newest first. */
+  list(filter: JobListFilter): Promise<JobRecord[]>;
   /**
    * When there is next something to dispatch: at once (0) while a key has jobs waiting, else the
    * earliest delayed job or lease expiry, undefined when nothing is pending. One cheap read, so an
@@ -44,6 +52,12 @@ export interface JobStore {
   /** Operator purge: forgets a finished job now (its idempotency and dedupe entries expire as usual in Redis). False unless it was done or failed. */
   removeFinished(jobId: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface JobListFilter {
+  status?: JobRecord['status'];
+  keyId?: string;
+  limit: number;
 }
 
 export interface StoreLimits {
@@ -69,7 +83,8 @@ export interface LeasedJob {
   token: string;
 }
 
-export type JobOutcome = Pick<JobRecord, 'result'> & { status: 'done' } | Pick<JobRecord, 'error'> & { status: 'failed' };
+/** How a job ended, and (when known) the upstream attempts it took in all. */
+export type JobOutcome = (Pick<JobRecord, 'result'> & { status: 'done' } | Pick<JobRecord, 'error'> & { status: 'failed' }) & { attempts?: number };
 
 /** A waiting job's place: its index in its key's list and every active key's head tag, weight and length. */
 export interface FairOrder {
@@ -83,6 +98,8 @@ export interface StoreCounts {
   depth: number;
   /** Jobs leased right now. */
   active: number;
+  /** Waiting jobs held because they were accepted for another upstream (counted in depth too). */
+  held: number;
   /** Payload bytes of every job not finished. */
   bytes: number;
   oldestCreatedAt?: number;
@@ -105,6 +122,8 @@ export function withFinishEffects(store: JobStore, payloads: PayloadStore, signa
       return true;
     },
     requeue: (leased, dueAt, countAttempt) => store.requeue(leased, dueAt, countAttempt),
+    hold: (leased) => store.hold(leased),
+    releaseHeld: (upstream) => store.releaseHeld(upstream),
     get: (jobId) => store.get(jobId),
     settleLostEnqueue: (jobId) => store.settleLostEnqueue(jobId),
     fairOrder: (job) => store.fairOrder(job),

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { activationTag } from './fair-order.js';
 import { dedupeDigest, idempotencyScope, type JobRecord } from './job-record.js';
 import { JobSpool } from './job-spool.js';
-import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 
 /**
  * The embedded store: the same scheduling as the Redis scripts, in one process, with every job
@@ -19,6 +19,7 @@ export class MemoryJobStore implements JobStore {
   private readonly weights = new Map<string, number>();
   private readonly leases = new Map<string, { token: string; expiresAt: number }>();
   private readonly delayed = new Map<string, number>();
+  private readonly held = new Set<string>();
   /** `<keyId>\n<scoped Idempotency-Key or dedupe digest>` → job id (see job-record.ts). */
   private readonly idempotency = new Map<string, string>();
   private readonly dedupe = new Map<string, string>();
@@ -44,7 +45,9 @@ export class MemoryJobStore implements JobStore {
       }
       job.status = 'queued';
       store.remember(job);
-      store.push(job, false);
+      // A held job stays held across restarts: only a release (or recoverToNewUpstream) sends it.
+      if (job.held) store.held.add(job.id);
+      else store.push(job, false);
       recovered.push(job);
     }
     return { store, recovered };
@@ -127,6 +130,30 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
+  async hold(leased: LeasedJob): Promise<boolean> {
+    const job = this.jobs.get(leased.job.id);
+    if (!job || this.leases.get(job.id)?.token !== leased.token) return false;
+    this.leases.delete(job.id);
+    this.held.add(job.id);
+    job.status = 'queued';
+    job.held = true;
+    await this.spool.write(job);
+    return true;
+  }
+
+  async releaseHeld(upstream: string): Promise<number> {
+    const now = this.clock();
+    const released = [...this.held].map((id) => this.jobs.get(id)).filter((job): job is JobRecord => job !== undefined);
+    for (const job of released) {
+      this.held.delete(job.id);
+      delete job.held;
+      job.upstream = upstream;
+      this.delayed.set(job.id, now);
+      await this.spool.write(job);
+    }
+    return released.length;
+  }
+
   async get(jobId: string): Promise<JobRecord | undefined> {
     this.sweep();
     const job = this.jobs.get(jobId);
@@ -152,15 +179,16 @@ export class MemoryJobStore implements JobStore {
       depth++;
       oldestCreatedAt = Math.min(oldestCreatedAt ?? job.createdAt, job.createdAt);
     }
-    const counts: StoreCounts = { depth, active: this.leases.size, bytes, byKey };
+    const counts: StoreCounts = { depth, active: this.leases.size, held: this.held.size, bytes, byKey };
     if (oldestCreatedAt !== undefined) counts.oldestCreatedAt = oldestCreatedAt;
     return counts;
   }
 
-  async list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]> {
+  async list(filter: JobListFilter): Promise<JobRecord[]> {
     this.sweep();
     return [...this.jobs.values()]
-      .filter((job) => !filter.status || job.status === filter.status)
+      .filter((job) => (!filter.status || job.status === filter.status) && (!filter.keyId || job.keyId === filter.keyId))
+      .sort((a, b) => b.seq - a.seq)
       .slice(0, filter.limit)
       .map((job) => ({ ...job }));
   }
@@ -223,6 +251,7 @@ export class MemoryJobStore implements JobStore {
   /** Takes a job out of every waiting structure (it may be leased, delayed or back in its list). */
   private unlink(job: JobRecord): void {
     this.leases.delete(job.id);
+    this.held.delete(job.id);
     this.delayed.delete(job.id);
     const list = this.waiting.get(job.keyId);
     const index = list?.indexOf(job.id) ?? -1;

@@ -6,11 +6,13 @@ import { certainlyNotRun, classifyRedisError } from '../redis/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { removeFreed } from '../store/redis-payload-store.js';
 import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
-import type { EnqueueResult, FairOrder, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 import type { RedisSignals } from './queue-signals.js';
 
 /** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
 const finishedListed = 10_000;
+/** Job ids read per round trip while listing. */
+const listPage = 200;
 /** How long a refusal mark outlives the enqueue it stops: far beyond any command timeout. */
 const refusalTtlMs = 3_600_000;
 
@@ -159,6 +161,7 @@ export class RedisJobStore implements JobStore {
       notice.channel,
       notice.message,
       leased.token,
+      outcome.attempts ?? '',
     ]);
     if (ended !== 1) return false;
     this.signals?.heardHere(job.id);
@@ -171,6 +174,22 @@ export class RedisJobStore implements JobStore {
     const delayMs = Math.max(0, Math.round(dueAt - this.clock()));
     const done = await runScript<number>(this.redis, 'requeueJob', this.keys.requeueKeys(leased.job.id, leased.token), [leased.job.id, leased.token, delayMs, countAttempt ? 1 : 0]);
     return done === 1;
+  }
+
+  async hold(leased: LeasedJob): Promise<boolean> {
+    const held = await runScript<number>(this.redis, 'holdJob', this.keys.holdKeys(leased.job.id, leased.token), [leased.job.id, leased.token]);
+    return held === 1;
+  }
+
+  /** Held jobs are not leased by anyone, so each moves back in one transaction of its own (every key in the {queue} slot). */
+  async releaseHeld(upstream: string): Promise<number> {
+    const k = this.keys;
+    const ids = await this.redis.zrange(k.queueShared('held'), 0, -1);
+    const now = this.clock();
+    for (const id of ids) {
+      await this.redis.multi().hset(k.queueJob(id), 'upstream', upstream).hdel(k.queueJob(id), 'held').zadd(k.queueShared('delayed'), now, id).zrem(k.queueShared('held'), id).exec();
+    }
+    return ids.length;
   }
 
   async get(jobId: string): Promise<JobRecord | undefined> {
@@ -200,36 +219,51 @@ export class RedisJobStore implements JobStore {
 
   async counts(): Promise<StoreCounts> {
     const k = this.keys;
-    const [depth, active, oldest, state] = await this.results(
+    const [depth, active, held, oldest, state] = await this.results(
       this.redis
         .pipeline()
         .zcard(k.queueShared('waiting'))
         .zcard(k.queueShared('leases'))
+        .zcard(k.queueShared('held'))
         .zrange(k.queueShared('waiting'), 0, 0, 'WITHSCORES')
         .hgetall(k.queueShared('state')),
     );
     const hash = state as Record<string, string>;
     const byKey: Record<string, number> = {};
     for (const [field, value] of Object.entries(hash)) if (field.startsWith('n:')) byKey[field.slice(2)] = Number(value);
-    const counts: StoreCounts = { depth: depth as number, active: active as number, bytes: Number(hash.bytes ?? 0), byKey };
+    const counts: StoreCounts = { depth: depth as number, active: active as number, held: held as number, bytes: Number(hash.bytes ?? 0), byKey };
     const first = oldest as string[];
     if (first.length === 2) counts.oldestCreatedAt = Number(first[1]);
     return counts;
   }
 
-  async list(filter: { status?: JobRecord['status']; limit: number }): Promise<JobRecord[]> {
+  /**
+   * Newest first, filtered here (not after a limit): each set is read newest first in pages, and only
+   * jobs of the wanted status and key are kept until `limit` are found.
+   */
+  async list(filter: JobListFilter): Promise<JobRecord[]> {
     const k = this.keys;
     const sets = { queued: 'waiting', active: 'leases', done: 'finished', failed: 'finished' } as const;
     const names = filter.status ? [sets[filter.status]] : (['leases', 'waiting', 'finished'] as const);
-    const pipeline = this.redis.pipeline();
-    for (const name of names) pipeline.zrange(k.queueShared(name), 0, filter.limit * 4 - 1);
-    const ids = (await this.results(pipeline)).flat() as string[];
-    if (ids.length === 0) return [];
-    const hashes = await this.results(ids.reduce((m, id) => m.hgetall(k.queueJob(id)), this.redis.pipeline()));
-    return hashes
-      .map((hash) => decodeJob(hash as Record<string, string>))
-      .filter((job): job is JobRecord => job !== undefined && (!filter.status || job.status === filter.status))
-      .slice(0, filter.limit);
+    const found: JobRecord[] = [];
+    for (const name of names) {
+      const before = found.length;
+      for (let offset = 0; found.length - before < filter.limit; offset += listPage) {
+        const ids = await this.redis.zrange(k.queueShared(name), offset, offset + listPage - 1, 'REV');
+        const heads = await this.results(ids.reduce((m, id) => m.hmget(k.queueJob(id), 'status', 'keyId'), this.redis.pipeline()));
+        const wanted = ids.filter((_, i) => {
+          const [status, keyId] = heads[i] as [string | null, string | null];
+          return status !== null && (!filter.status || status === filter.status) && (!filter.keyId || keyId === filter.keyId);
+        });
+        const hashes = await this.results(wanted.slice(0, filter.limit - (found.length - before)).reduce((m, id) => m.hgetall(k.queueJob(id)), this.redis.pipeline()));
+        for (const hash of hashes) {
+          const job = decodeJob(hash as Record<string, string>);
+          if (job) found.push(job);
+        }
+        if (ids.length < listPage) break;
+      }
+    }
+    return found.sort((a, b) => b.createdAt - a.createdAt).slice(0, filter.limit);
   }
 
   async nextWorkAt(): Promise<number | undefined> {

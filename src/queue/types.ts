@@ -51,6 +51,8 @@ export interface QueueStats {
   drainEta: number;
   /** Waiting jobs per key id. */
   byKey: Record<string, number>;
+  /** Waiting jobs held because they were accepted for another upstream (counted in depth too). */
+  held: number;
   /** Set when the backlog cannot drain, saying why (e.g. no upstream lanes configured). */
   stalled?: string;
 }
@@ -59,6 +61,10 @@ export interface AdminJobView extends JobView {
   keyId: string;
   attempts: number;
   lane?: string;
+  /** The upstream URL the job was accepted for. */
+  upstream?: string;
+  /** Accepted for another upstream than the configured one: not sent until released. */
+  held?: boolean;
 }
 
 /** The queue as the upload routes, the admin API and the dashboard see it. */
@@ -71,6 +77,8 @@ export interface UploadQueue extends UploadService {
   lanes(): Promise<LaneSnapshot[]>;
   list(filter?: { status?: JobView['status']; keyId?: string; limit?: number }): Promise<AdminJobView[]>;
   inspect(jobId: string): Promise<AdminJobView | undefined>;
+  /** Sends the held jobs (accepted for another upstream) to the configured upstream; answers how many. */
+  releaseHeld(): Promise<{ released: number; upstream: string }>;
   /** Operator actions: hold/release the queue and lanes, cancel, retry and purge jobs. */
   readonly operator: QueueOperator;
 }

@@ -116,7 +116,7 @@ class FairUploadQueue implements UploadQueue {
    */
   async submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome> {
     // The id is chosen here, before the enqueue, so a lost reply can be settled by reading it back.
-    const job = newJobRecord(randomUUID(), request, this.clock());
+    const job = newJobRecord(randomUUID(), request, this.clock(), this.deps.config.upstream.url);
     const payloadRef = request.source.kind === 'payload' ? request.source.ref : undefined;
     const releaseOwnReference = () => (payloadRef ? this.deps.backend.payloads.release(payloadRef).catch(() => {}) : undefined);
     let result: EnqueueResult;
@@ -138,7 +138,7 @@ class FairUploadQueue implements UploadQueue {
     if (result.kind === 'existing') await releaseOwnReference();
     else this.signals.enqueued();
     const settled = await this.waitFinished(result.job, options.waitMs).catch((error: unknown) => this.storeFailed('wait', error, result.job));
-    if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result };
+    if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result, ...(settled.lane && { lane: settled.lane }) };
     if (settled.status === 'failed') throw jobError(settled);
     const view = await this.describe(settled).catch((error: unknown) => this.storeFailed('describe', error, jobView(settled)));
     const eta = view.eta ? Date.parse(view.eta) : undefined;
@@ -214,7 +214,38 @@ class FairUploadQueue implements UploadQueue {
   }
 
   async start(): Promise<void> {
+    await this.reportRecovered();
     this.dispatcher.start();
+  }
+
+  async releaseHeld(): Promise<{ released: number; upstream: string }> {
+    const { upstream } = this.deps.config;
+    const released = await this.store.releaseHeld(upstream.url);
+    if (released > 0) {
+      this.deps.logger.warn({ jobs: released, upstream: upstream.url }, 'released held jobs: they go to the configured upstream');
+      this.signals.enqueued();
+    }
+    return { released, upstream: upstream.url };
+  }
+
+  /**
+   * Says at start where the queued jobs will go. Jobs accepted for another upstream (upstream.url
+   * changed while they waited) are held by the dispatcher, unless queue.recoverToNewUpstream.
+   */
+  private async reportRecovered(): Promise<void> {
+    const { config, logger } = this.deps;
+    const current = config.upstream.url;
+    const waiting = await this.store.list({ status: 'queued', limit: config.queue.maxJobs });
+    if (waiting.length === 0) return;
+    const byUpstream = new Map<string, number>();
+    for (const job of waiting) byUpstream.set(job.upstream ?? current, (byUpstream.get(job.upstream ?? current) ?? 0) + 1);
+    const others = [...byUpstream].filter(([url]) => url !== current);
+    logger.info({ jobs: byUpstream.get(current) ?? 0, upstream: current }, 'queued jobs found at start go to the configured upstream');
+    for (const [url, jobs] of others) {
+      if (config.queue.recoverToNewUpstream) logger.warn({ jobs, acceptedFor: url, upstream: current }, 'queued jobs accepted for another upstream go to the configured one (queue.recoverToNewUpstream)');
+      else logger.warn({ jobs, acceptedFor: url, upstream: current }, 'queued jobs accepted for another upstream are held, not sent: release them with `upgate jobs --release-held` (POST /admin/jobs/release-held) or set queue.recoverToNewUpstream: true');
+    }
+    if (config.queue.recoverToNewUpstream) await this.releaseHeld();
   }
 
   async stop(graceMs = 10_000): Promise<void> {
@@ -242,6 +273,7 @@ class FairUploadQueue implements UploadQueue {
       oldestAgeMs: counts.oldestCreatedAt === undefined ? 0 : Math.max(0, now - counts.oldestCreatedAt),
       drainEta: drainEta ?? Number.POSITIVE_INFINITY,
       byKey: counts.byKey,
+      held: counts.held,
     };
     if (this.pool.lanes.length === 0) stats.stalled = stalledNoLanes;
     this.updateMetrics(stats, lanes);
@@ -253,12 +285,8 @@ class FairUploadQueue implements UploadQueue {
   }
 
   async list(filter: { status?: JobView['status']; keyId?: string; limit?: number } = {}): Promise<AdminJobView[]> {
-    const limit = filter.limit ?? 100;
-    const jobs = await this.store.list({ limit: filter.keyId ? limit * 10 : limit, ...(filter.status ? { status: filter.status } : {}) });
-    return jobs
-      .filter((job) => !filter.keyId || job.keyId === filter.keyId)
-      .slice(0, limit)
-      .map(adminJobView);
+    const jobs = await this.store.list({ limit: filter.limit ?? 100, ...(filter.status && { status: filter.status }), ...(filter.keyId && { keyId: filter.keyId }) });
+    return jobs.map(adminJobView);
   }
 
   async inspect(jobId: string): Promise<AdminJobView | undefined> {

@@ -111,7 +111,7 @@ export class RedisKeys {
   }
 
   /** Queue-wide keys: counters/tags hash, active-keys ZSET, leases, delayed, waiting and finished ZSETs. */
-  queueShared(name: 'state' | 'active' | 'leases' | 'delayed' | 'waiting' | 'finished'): string {
+  queueShared(name: 'state' | 'active' | 'leases' | 'delayed' | 'waiting' | 'finished' | 'held'): string {
     return `${this.queueBase()}${name}`;
   }
 
@@ -155,6 +155,11 @@ export class RedisKeys {
     return [this.queueShared('leases'), this.queueShared('delayed'), this.queueShared('waiting'), this.queueJob(jobId), this.queueLease(token)];
   }
 
+  /** Keys of holding a job accepted for another upstream: leases, held, waiting, the job, the lease's token entry. */
+  holdKeys(jobId: string, token: string): string[] {
+    return [this.queueShared('leases'), this.queueShared('held'), this.queueShared('waiting'), this.queueJob(jobId), this.queueLease(token)];
+  }
+
   /** Keys of settling an enqueue whose reply was lost: the job, and its refusal mark. */
   refuseKeys(jobId: string): string[] {
     return [this.queueJob(jobId), this.queueRefused(jobId)];
@@ -168,6 +173,11 @@ export class RedisKeys {
   /** Pub/sub channels: `enqueued` wakes dispatchers, `finished` wakes synchronous waiters on every instance. */
   queueChannel(name: 'enqueued' | 'finished'): string {
     return `${this.prefix}queue-events:${name}`;
+  }
+
+  /** Hash of operator-facing totals (uploads by outcome, upstream answers by status), shared by every instance. */
+  sharedTotals(group: 'uploads' | 'upstream'): string {
+    return `${this.prefix}{stats}:totals:${group}`;
   }
 
   /**

@@ -127,11 +127,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (refusal.answer.status === 429) stats.refused(refusal.cause, ip);
       return send(res, refusal.answer);
     }
-    const data = accept(received, info, caller, ip);
+    const requestId = req.headers['x-request-id'];
+    const data = accept(received, info, caller, ip, typeof requestId === 'string' ? requestId : undefined);
     send(res, success(data), limitHeaders(ip, caller));
   }
 
-  function accept(received: ReceivedUpload, info: ImageInfo, caller: Caller, ip: string): Record<string, unknown> {
+  function accept(received: ReceivedUpload, info: ImageInfo, caller: Caller, ip: string, requestId?: string): Record<string, unknown> {
     const id = randomId(7);
     const now = clock();
     const size = received.image?.length ?? 0;
@@ -144,6 +145,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         ip,
         fields: received.fields,
         at: now,
+        ...(requestId && { requestId }),
       },
       caller.clientKey,
     );

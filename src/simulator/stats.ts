@@ -10,6 +10,8 @@ export interface ReceivedRecord {
   /** The Bearer token, when the upload was an account upload. */
   bearer?: string;
   ip: string;
+  /** The X-Request-Id the upload came with. */
+  requestId?: string;
   fields: Record<string, string>;
   /** Epoch ms. */
   at: number;

@@ -16,6 +16,8 @@ export interface UploadRequest {
   idempotencyKey?: string;
   /** Where the result is POSTed when the job ends. */
   callbackUrl?: string;
+  /** The accepting request's X-Request-Id, sent on to the upstream and logged with the job. */
+  requestId?: string;
 }
 
 export interface UploadFields {
@@ -56,7 +58,8 @@ export interface JobView {
 }
 
 export type SubmitOutcome =
-  | { state: 'done'; job: JobView; image: UpstreamImage }
+  /** `lane`: the lane that carried it, for the request log. */
+  | { state: 'done'; job: JobView; image: UpstreamImage; lane?: string }
   | { state: 'queued'; job: JobView; retryAfterSeconds: number };
 
 /** What the upload routes hand an admitted upload to. */

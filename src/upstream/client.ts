@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { SharedTotals } from '../ops/shared-totals.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { UploadRequest } from '../uploads/types.js';
 import { classifyAnswer } from './classify-answer.js';
@@ -17,6 +18,8 @@ export interface UpstreamClientOptions {
   payloads: PayloadStore;
   /** Counts upgate_upstream_responses_total{lane,status}. Default: not counted. */
   metrics?: Metrics;
+  /** Counts upstream answers by status where every instance sees them (/admin/overview). Default: not counted. */
+  totals?: SharedTotals;
   /** Time source for reset headers given in seconds. Default the system clock. */
   clock?: Clock;
 }
@@ -54,6 +57,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   function count(lane: Lane, status: number, startedAt: number): void {
     options.metrics?.upstreamResponses.inc({ lane: lane.id, status: String(status) });
+    options.totals?.add('upstream', String(status));
     options.metrics?.upstreamLatency.observe({ lane: lane.id }, (performance.now() - startedAt) / 1000);
   }
 
@@ -70,6 +74,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
             accept: 'application/json',
             'content-type': contentType,
             'content-length': String(length),
+            // The accepting request's id, so the upstream's logs can be matched with ours.
+            ...(upload.requestId && { 'x-request-id': upload.requestId }),
           },
           body,
         });

@@ -23,11 +23,11 @@ describe('request ids', () => {
   }
 
   it('keeps a valid incoming X-Request-Id, returns it and logs the request under it', async () => {
-    const response = await fetch(`${target.url}/healthz`, { headers: { 'x-request-id': 'trace-abc.123' } });
+    const response = await fetch(`${target.url}/openapi.json`, { headers: { 'x-request-id': 'trace-abc.123' } });
     expect(response.headers.get('x-request-id')).toBe('trace-abc.123');
     await response.arrayBuffer();
     const entry = await logged('trace-abc.123');
-    expect(entry).toMatchObject({ method: 'GET', path: '/healthz', status: 200, durationMs: expect.any(Number) });
+    expect(entry).toMatchObject({ method: 'GET', path: '/openapi.json', status: 200, durationMs: expect.any(Number) });
   });
 
   it('replaces a missing or unsafe id with a fresh one', async () => {

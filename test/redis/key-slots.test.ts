@@ -15,6 +15,7 @@ const scriptKeys: Record<string, string[]> = {
   dequeueJob: keys.dequeueKeys('token-1'),
   finishJob: keys.finishKeys({ id: 'job-1', keyId: 'app', ref: sha }, 'token-1'),
   requeueJob: keys.requeueKeys('job-1', 'token-1'),
+  holdJob: keys.holdKeys('job-1', 'token-1'),
   refuseJob: keys.refuseKeys('job-1'),
   commitPayload: keys.payloadKeys(sha),
   releasePayload: keys.payloadKeys(sha),

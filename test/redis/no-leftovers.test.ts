@@ -58,9 +58,10 @@ describe('an idle gateway’s Redis after a drain', () => {
     const withoutTtl = [];
     for (const key of during) if (!baseline.includes(key) && (await redis.pttl(key)) < 0) withoutTtl.push(key);
     expect(withoutTtl).toEqual([]);
-    // Then the queue, its payloads and the quota windows are gone. Lane budget records and daily
-    // usage history outlive a drain by design (credit budgets, history), each under its own TTL.
-    const kept = (key: string) => key.startsWith(`${prefix}{lanes}:`) || key.startsWith(`${prefix}{usage}:`);
+    // Then the queue, its payloads and the quota windows are gone. Lane budget records, daily usage
+    // history and the dashboard's totals outlive a drain by design (credit budgets, history, counts
+    // shown to operators), each under its own TTL.
+    const kept = (key: string) => [`${prefix}{lanes}:`, `${prefix}{usage}:`, `${prefix}{stats}:`].some((tag) => key.startsWith(tag));
     await expect.poll(async () => (await keysUnder(redis, prefix)).filter((key) => !kept(key)).sort(), { timeout: 15_000, interval: 200 }).toEqual(baseline.filter((key) => !kept(key)));
     for (const key of (await keysUnder(redis, prefix)).filter(kept)) expect(await redis.pttl(key)).toBeGreaterThan(0);
   });

@@ -8,7 +8,7 @@ import { freePort } from './ports.js';
 
 const root = new URL('../../', import.meta.url);
 /** Variables that would override the YAML: the child sees only what the test wrote. */
-const overriding = ['PORT', 'HOST', 'REDIS_URL', 'UPGATE_CONFIG', 'UPGATE_ADMIN_TOKEN', 'UPSTREAM_URL', 'UPSTREAM_CLIENT_ID'];
+const overriding = ['PORT', 'HOST', 'REDIS_URL', 'UPGATE_CONFIG', 'UPGATE_ADMIN_TOKEN', 'UPSTREAM_URL', 'UPSTREAM_CLIENT_ID', 'LOG_LEVEL', 'LOG_FORMAT'];
 const readyTimeoutMs = 30_000;
 const outputKept = 20_000;
 
@@ -51,6 +51,12 @@ export class GatewayProcess {
   /** The last output of the process (stdout and stderr), for failure messages. */
   output(): string {
     return this.tail;
+  }
+
+  /** Replaces the config file (same host and port), for the next restart. */
+  async rewriteConfig(config: ConfigInput): Promise<void> {
+    const { port } = new URL(this.url);
+    await writeFile(this.configPath, stringify({ ...config, server: { ...config.server, host: '127.0.0.1', port: Number(port) } }));
   }
 
   /** Starts the process again on the same config (it must have been stopped). */

@@ -1,16 +1,18 @@
 import { z } from 'zod';
-import { quotaOverrideSchema, weightSchema } from '../../config/schema.js';
+import { corsOriginSchema, quotaOverrideSchema, weightSchema } from '../../config/schema.js';
 import { GatewayError } from '../../errors/catalogue.js';
 
 const keyId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'ids are 1-64 letters, digits, "_", "." or "-"');
 const weight = weightSchema;
 
-export const createKeyBody = z.strictObject({ id: keyId, quotas: quotaOverrideSchema.optional(), weight: weight.optional() });
+const corsOrigins = z.array(corsOriginSchema).max(100);
+
+export const createKeyBody = z.strictObject({ id: keyId, quotas: quotaOverrideSchema.optional(), weight: weight.optional(), corsOrigins: corsOrigins.optional() });
 
 /** `quotas: null` drops a key's override (it falls back to the gateway's defaults). */
 export const changeKeyBody = z
-  .strictObject({ quotas: quotaOverrideSchema.nullable().optional(), policy: z.enum(['all', 'any']).optional(), weight: weight.optional() })
-  .refine((body) => Object.keys(body).length > 0, 'nothing to change: send quotas, policy or weight');
+  .strictObject({ quotas: quotaOverrideSchema.nullable().optional(), policy: z.enum(['all', 'any']).optional(), weight: weight.optional(), corsOrigins: corsOrigins.nullable().optional() })
+  .refine((body) => Object.keys(body).length > 0, 'nothing to change: send quotas, policy, weight or corsOrigins');
 
 export const jobsQuery = z.object({
   status: z.enum(['queued', 'active', 'done', 'failed']).optional(),

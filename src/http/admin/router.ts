@@ -6,6 +6,7 @@ import type { KeyRegistry } from '../../keys/types.js';
 import type { Logger } from '../../ops/logger.js';
 import type { Clock } from '../../clock.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { SharedTotals } from '../../ops/shared-totals.js';
 import type { UsageHistoryStore } from '../../ops/usage-history.js';
 import type { UploadQueue } from '../../queue/types.js';
 import type { Admission } from '../../quota/types.js';
@@ -22,6 +23,7 @@ export interface AdminDeps {
   admission: Admission;
   queue: UploadQueue;
   metrics: Metrics;
+  totals: SharedTotals;
   /** The gateway's quota policy, shown for keys without their own. Default `all`. */
   defaultPolicy?: QuotaPolicy;
   /** Wrong tokens count as failed attempts here, as bad API keys do. */

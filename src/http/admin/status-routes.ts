@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { QuotaPolicy } from '../../config/schema.js';
 import { GatewayError } from '../../errors/catalogue.js';
 import type { KeyRegistry } from '../../keys/types.js';
-import type { Metrics } from '../../ops/metrics.js';
+import type { SharedTotals } from '../../ops/shared-totals.js';
 import type { UploadQueue } from '../../queue/types.js';
 import type { Admission } from '../../quota/types.js';
 import { jobsQuery, parseInput } from './body.js';
@@ -11,7 +11,8 @@ export interface StatusDeps {
   keys: KeyRegistry;
   admission: Admission;
   queue: UploadQueue;
-  metrics: Metrics;
+  /** The dashboard's totals, counted by every instance on the store (not this process's metrics). */
+  totals: SharedTotals;
   defaultPolicy: QuotaPolicy;
 }
 
@@ -37,6 +38,11 @@ export function statusRoutes(deps: StatusDeps): Router {
     res.json({ stats, jobs });
   });
 
+  // Jobs accepted for another upstream wait until an operator says they may go to this one.
+  router.post('/jobs/release-held', async (_req, res) => {
+    res.json(await queue.releaseHeld());
+  });
+
   router.get('/jobs/:id', async (req, res) => {
     const job = await queue.inspect(req.params.id);
     if (!job) throw new GatewayError('notFound', { message: `no job "${req.params.id}"` });
@@ -45,15 +51,14 @@ export function statusRoutes(deps: StatusDeps): Router {
 
   // Everything the dashboard shows, in one poll, so its panels always agree with each other.
   router.get('/overview', async (_req, res) => {
-    const [usageView, lanes, stats, failures, uploads, upstream] = await Promise.all([
+    const [usageView, lanes, stats, failures, totals] = await Promise.all([
       usage(deps),
       queue.lanes(),
       queue.stats(),
       queue.list({ status: 'failed', limit: recentFailures }),
-      totalsBy(deps.metrics.uploads, 'outcome'),
-      totalsBy(deps.metrics.upstreamResponses, 'status'),
+      deps.totals.read(),
     ]);
-    res.json({ now: Date.now(), ...usageView, lanes, queue: stats, failures, uploads, upstream });
+    res.json({ now: Date.now(), ...usageView, lanes, queue: stats, failures, uploads: totals.uploads, upstream: totals.upstream });
   });
 
   return router;
@@ -73,14 +78,4 @@ async function usage({ keys, admission, defaultPolicy }: StatusDeps) {
     admission.topIps(topIpCount),
   ]);
   return { keys: keyViews, topIps };
-}
-
-/** Sums a counter's series by one label, e.g. uploads by outcome: the dashboard derives rates from successive polls. */
-async function totalsBy(counter: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string | number | undefined> }> }> }, label: string) {
-  const totals: Record<string, number> = {};
-  for (const { value, labels } of (await counter.get()).values) {
-    const name = String(labels[label] ?? 'unknown');
-    totals[name] = (totals[name] ?? 0) + value;
-  }
-  return totals;
 }

@@ -25,5 +25,6 @@ export function renderQueued(res: Response, format: ResponseFormat, job: JobView
 export function renderError(res: Response, format: ResponseFormat, error: GatewayError): void {
   const retryAfter = error.retryAfterSeconds ?? (error.status === 429 || error.status === 503 ? 1 : undefined);
   if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
+  res.locals.errorCode = error.code; // for the request log
   sendAnswer(res, format, shapes[format.version].error(error, format, res.req.method));
 }

@@ -13,6 +13,7 @@ export function jobHandler(deps: KeyedRouteDeps & { uploads: UploadService }) {
     showQuota(res, deps, await deps.admission.usage(key, ip));
     const job = await deps.uploads.get(String(req.params.id), key.id);
     if (!job) throw new GatewayError('notFound', { message: 'No such job for this key' });
+    res.locals.jobId = job.id;
     res.json({ data: jobData(job), job: { id: job.id, status: job.status }, success: true, status: 200 });
   };
 }

@@ -7,6 +7,7 @@ import { setQuotaHeaders } from '../../quota/headers.js';
 import type { Admission, QuotaWindowState } from '../../quota/types.js';
 import { authenticate } from '../authenticate.js';
 import { clientIp } from '../client-ip.js';
+import { checkKeyOrigin } from '../cors.js';
 
 /** What every route that answers to a gateway key needs. */
 export interface KeyedRouteDeps {
@@ -29,6 +30,7 @@ export async function identifyCaller(req: Request, res: Response, deps: KeyedRou
   const ip = clientIp(req, deps.config.server.trustProxy);
   const { key, bearer } = await authenticate(req, { registry: deps.registry, badKeys: deps.badKeys, clientIp: ip, ...(bodyKey !== undefined && { bodyKey }) });
   res.locals.keyId = key.id;
+  checkKeyOrigin(req, key, deps.config);
   return bearer === undefined ? { key, ip } : { key, bearer, ip };
 }
 

@@ -1,11 +1,13 @@
 import type { Request, Response } from 'express';
 import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { SharedTotals } from '../../ops/shared-totals.js';
 import type { CallbackSender } from '../../queue/callbacks.js';
 import type { PayloadStore } from '../../store/payload-store.js';
 import type { UploadService } from '../../uploads/types.js';
 import { hasKeyOutsideBody } from '../authenticate.js';
 import { readUpload, type ParsedUpload } from '../parse/read-upload.js';
+import { requestIdOf } from '../request-log.js';
 import { renderError, renderQueued, renderSuccess } from '../render/index.js';
 import { formatForPath } from '../response-format.js';
 import { identifyCaller, showQuota, type Caller, type KeyedRouteDeps } from './keyed-request.js';
@@ -15,6 +17,7 @@ export interface UploadRouteDeps extends KeyedRouteDeps {
   uploads: UploadService;
   callbacks: CallbackSender;
   metrics: Metrics;
+  totals: SharedTotals;
 }
 
 /**
@@ -52,14 +55,22 @@ export function uploadHandler(deps: UploadRouteDeps) {
         if (!admitted) return;
       }
       const outcome = await submit(caller, upload);
+      res.locals.jobId = outcome.job.id;
+      if (outcome.state === 'done' && outcome.lane) res.locals.lane = outcome.lane;
       if (outcome.state === 'done') renderSuccess(res, format, outcome.image);
       else renderQueued(res, format, outcome.job, outcome.retryAfterSeconds);
-      metrics.uploads.inc({ key: caller.key.id, outcome: outcome.state, code: 0 });
+      count(caller.key.id, outcome.state, 0);
     } catch (error) {
       const code = isGatewayError(error) ? error.code : 0;
       const outcome = isGatewayError(error) && error.status < 500 ? 'rejected' : 'failed';
-      metrics.uploads.inc({ key: caller?.key.id ?? '-', outcome, code });
+      count(caller?.key.id ?? '-', outcome, code);
       throw error;
+    }
+
+    /** Per process for Prometheus, and in the store for the dashboard (every instance's uploads). */
+    function count(keyId: string, outcome: string, code: number): void {
+      metrics.uploads.inc({ key: keyId, outcome, code });
+      deps.totals.add('uploads', outcome);
     }
 
     /** Charges the upload, or answers the refusal: being over a limit is an answer, not an exception. */
@@ -69,7 +80,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
       if (decision.admitted) return true;
       const refusal = new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
       renderError(res, format, refusal);
-      metrics.uploads.inc({ key: key.id, outcome: 'rejected', code: refusal.code });
+      count(key.id, 'rejected', refusal.code);
       return false;
     }
 
@@ -88,6 +99,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
     function submit({ key, bearer }: Caller, upload: ParsedUpload) {
       const waitMs = /\brespond-async\b/i.test(req.get('prefer') ?? '') ? 0 : config.server.maxWait;
       const idempotencyKey = req.get('idempotency-key');
+      const requestId = requestIdOf(res);
       // From here the queue owns the request's payload reference.
       return deps.uploads.submit(
         {
@@ -97,6 +109,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
           ...(bearer && { bearer }),
           ...(idempotencyKey && { idempotencyKey }),
           ...(upload.callbackUrl && { callbackUrl: upload.callbackUrl }),
+          ...(requestId && { requestId }),
         },
         { waitMs },
       );

@@ -17,7 +17,8 @@
     KEYS[10] the caller's lease token entry (removed: the lease ends here)
     ARGV[1] job id, ARGV[2] status (done|failed), ARGV[3] field (result|error), ARGV[4] its JSON,
     ARGV[5] result TTL (ms), ARGV[6] most finished jobs listed, ARGV[7] channel, ARGV[8] message,
-    ARGV[9] lease token of the caller ('' when it holds none)
+    ARGV[9] lease token of the caller ('' when it holds none),
+    ARGV[10] upstream attempts in all ('' = keep the job's count)
   Time (finishedAt) is Redis's own.
   Output:
     {1} ended now (or by this same lease, its reply lost), {1, blob, chunks} and the payload's last
@@ -50,6 +51,7 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 
 redis.call('HSET', KEYS[7], 'status', ARGV[2], ARGV[3], ARGV[4], 'finishedAt', now, 'finishedBy', ARGV[9])
+if ARGV[10] and ARGV[10] ~= '' then redis.call('HSET', KEYS[7], 'attempts', ARGV[10]) end
 redis.call('HDEL', KEYS[7], 'leaseToken')
 redis.call('DEL', KEYS[10])
 redis.call('PEXPIRE', KEYS[7], ARGV[5])
