@@ -15,9 +15,10 @@ import { admissionThroughput } from './scenarios/admission-throughput.js';
 import { budgetUtilisation } from './scenarios/budget-utilisation.js';
 import { memory } from './scenarios/memory.js';
 import { redisCost } from './scenarios/redis-cost.js';
+import { redisCluster } from './scenarios/redis-cluster.js';
 import { scaling } from './scenarios/scaling.js';
 
-const scenarios: Scenario[] = [admissionThroughput, addedLatency, redisCost, memory, budgetUtilisation, scaling];
+const scenarios: Scenario[] = [admissionThroughput, addedLatency, redisCost, memory, budgetUtilisation, scaling, redisCluster];
 
 const picked = process.argv.slice(2);
 const unknown = picked.filter((name) => !scenarios.some((scenario) => scenario.name === name));

@@ -1,5 +1,5 @@
 // tsc copies only .ts output; Lua scripts and the dashboard page ship beside the compiled code.
-import { cpSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
 
 const assetExtensions = new Set(['.lua', '.html', '.css', '.js', '.json', '.yaml']);
@@ -13,4 +13,7 @@ function copyAssets(from, to) {
   }
 }
 
+// The Lua scripts are registered by file name: one renamed (its key count changed) must not leave the
+// old file behind, which would be registered too, under the same command name.
+rmSync(join('dist', 'redis', 'scripts'), { recursive: true, force: true });
 copyAssets('src', 'dist');

@@ -20,6 +20,7 @@ import { createUploadQueue } from './queue/upload-queue.js';
 import { createAdmission } from './quota/admission.js';
 import type { Admission } from './quota/types.js';
 import { openBackend } from './store/backend.js';
+import { HeldPayloadStore } from './store/held-payload-store.js';
 import { createUpstreamClient } from './upstream/client.js';
 
 export interface GatewayOptions {
@@ -53,6 +54,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.log.level, undefined, { format: config.log.format });
   const metrics = createMetrics();
   const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
+  const held = await HeldPayloadStore.open();
   const history = openUsageHistory(backend, {
     retentionMs: config.history.retention,
     clock,
@@ -78,10 +80,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     clock,
     callbacks,
+    held,
   });
   await queue.start();
 
-  const app = createApp({ config, backend, registry: keys, badKeys, admission, queue, callbacks, metrics, totals, logger, clock, history });
+  const app = createApp({ config, backend, held, registry: keys, badKeys, admission, queue, callbacks, metrics, totals, logger, clock, history });
   const server = await listen(app, config.server.host, config.server.port, config.server);
   const url = baseUrl(server, config.server.host);
   const metricsServer =
@@ -111,6 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await admission.close();
       await history.close();
       await backend.close();
+      await held.close();
     })());
 
   return { url, metricsUrl, app, server, config, metrics, keys, admission, queue, logger, close };

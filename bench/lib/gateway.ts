@@ -23,7 +23,12 @@ export async function startGatewayProcess(config: ConfigInput): Promise<ServerPr
 
 /** The bare Express baseline (bench/baseline/bare-express.ts) with the same config as a gateway. */
 export async function startBareExpress(config: ConfigInput): Promise<ServerProcess> {
-  return startFromConfig(config, ['bench/baseline/bare-express.ts'], async (child) => void (await child.event('listening')));
+  return startBaseline('bare-express', config);
+}
+
+/** One of the Express baselines of bench/baseline/ (`bare-express`, `express-rate-limit`, `rate-limiter-flexible`). */
+export async function startBaseline(name: 'bare-express' | 'express-rate-limit' | 'rate-limiter-flexible', config: ConfigInput): Promise<ServerProcess> {
+  return startFromConfig(config, [`bench/baseline/${name}.ts`], async (child) => void (await child.event('listening')));
 }
 
 async function startFromConfig(config: ConfigInput, [entry, ...args]: string[], ready: (child: Child, url: string) => Promise<void>): Promise<ServerProcess> {

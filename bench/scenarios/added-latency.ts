@@ -12,7 +12,7 @@ const scenario = '2. added latency';
 
 /** 200 req/s of 100 KB as the issue asks; 5 MB at 10 req/s, which the 2-core machine sustains without queueing. */
 const cases = [
-  { label: '100 KB at 200 req/s', bytes: 100 * 1024, rate: 200, maxAddedP99Ms: 5 },
+  { label: '100 KB at 200 req/s', bytes: 100 * 1024, rate: 200, maxAddedP50Ms: 2, maxAddedP99Ms: 5 },
   { label: '5 MB at 10 req/s', bytes: 5 * 1024 * 1024, rate: 10 },
 ];
 
@@ -27,13 +27,13 @@ export const addedLatency: Scenario = {
     const gateway = await startGatewayProcess(benchConfig({ redisUrl: redis.url, prefix: prefix('latency'), upstreamUrl: simulator.url }));
     try {
       const rows: Row[] = [];
-      for (const { label, bytes, rate, maxAddedP99Ms } of cases) {
+      for (const { label, bytes, rate, maxAddedP50Ms, maxAddedP99Ms } of cases) {
         const upload = multipartUpload(pngOfSize(bytes));
         const run = (url: string, headers: Record<string, string>) =>
           runPaced({ url: `${url}/3/image`, headers: { ...upload.headers, ...headers }, body: upload.body, rate, durationSeconds: 8, warmupSeconds: 2 });
         const direct = await run(simulator.url, { authorization: 'Client-ID bench' });
         const through = await run(gateway.url, clientIdHeader(openKey));
-        rows.push(...latencyRows(label, direct, through, maxAddedP99Ms));
+        rows.push(...latencyRows(label, direct, through, maxAddedP50Ms, maxAddedP99Ms));
       }
       return rows;
     } finally {
@@ -43,7 +43,10 @@ export const addedLatency: Scenario = {
   },
 };
 
-function latencyRows(label: string, direct: LoadResult, through: LoadResult, maxAddedP99Ms?: number): Row[] {
+/** Why a latency target was missed, when it is. */
+const slowCause = 'the cut-through adds admission, the claim with the lane reservation, and the finish with the reconcile (3 Redis round trips, see 3. Redis cost) on the 2 cores the load generator, simulator and Redis share';
+
+function latencyRows(label: string, direct: LoadResult, through: LoadResult, maxAddedP50Ms?: number, maxAddedP99Ms?: number): Row[] {
   const problem = unexpectedAnswers(through, 200) ?? unexpectedAnswers(direct, 200);
   const baseline = (p: number) => `simulator direct ${fmt(p, 2)} ms`;
   const addedP99 = through.latency.p99 - direct.latency.p99;
@@ -55,14 +58,17 @@ function latencyRows(label: string, direct: LoadResult, through: LoadResult, max
     ...(maxAddedP99Ms !== undefined ? { target: `≤ ${maxAddedP99Ms} ms`, met: !problem && addedP99 <= maxAddedP99Ms } : {}),
     note:
       problem ??
-      `${through.requests} uploads measured, ${fmt(through.rps, 0)} req/s achieved${maxAddedP99Ms !== undefined && addedP99 > maxAddedP99Ms ? '; why: each upload makes a chain of Redis round trips in the gateway before it is answered (see 3. Redis cost), and 200 req/s is close to what the gateway sustains on this machine (see 1.)' : ''}`,
+      `${through.requests} uploads measured, ${fmt(through.rps, 0)} req/s achieved${maxAddedP99Ms !== undefined && addedP99 > maxAddedP99Ms ? `; why: ${slowCause}` : ''}`,
   };
+  const addedP50 = through.latency.p50 - direct.latency.p50;
   return [
     {
       scenario,
       figure: `${label}: added p50`,
-      value: `+${fmt(through.latency.p50 - direct.latency.p50, 2)} ms (gateway ${fmt(through.latency.p50, 2)} ms)`,
+      value: `+${fmt(addedP50, 2)} ms (gateway ${fmt(through.latency.p50, 2)} ms)`,
       baseline: baseline(direct.latency.p50),
+      ...(maxAddedP50Ms !== undefined ? { target: `≤ ${maxAddedP50Ms} ms`, met: !problem && addedP50 <= maxAddedP50Ms } : {}),
+      ...(maxAddedP50Ms !== undefined && addedP50 > maxAddedP50Ms ? { note: `why: ${slowCause}` } : {}),
     },
     p99,
   ];

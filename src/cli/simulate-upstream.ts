@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../config/units.js';
-import { startSimulator } from '../simulator/server.js';
 import type { WindowLimit } from '../simulator/fixed-windows.js';
 
 /** `10/10s` → { limit: 10, windowMs: 10000 }, collected across repeated flags. */
@@ -74,6 +73,8 @@ export function simulateUpstreamCommand(): Command {
     .option('--seed <n>', 'imgur: seed of the draws, for repeatable runs (default 1)', count)
     .option('--latency <duration>', 'delay before every answer', duration, 0)
     .action(async (flags: Flags) => {
+      // Loaded only for this command: `upgate serve` never pays for the simulator's modules.
+      const { startSimulator } = await import('../simulator/server.js');
       const imgur = {
         ...(flags.postLimit && { postLimit: flags.postLimit }),
         ...(flags.userCredits && { userCredits: flags.userCredits }),

@@ -11,6 +11,7 @@ import type { CallbackSender } from '../queue/callbacks.js';
 import type { UploadQueue } from '../queue/types.js';
 import type { Admission } from '../quota/types.js';
 import type { StoreBackend } from '../store/backend.js';
+import type { PayloadStore } from '../store/payload-store.js';
 import { dashboardRouter } from '../dashboard/router.js';
 import { createAdminRouter } from './admin/router.js';
 import { corsMiddleware, corsPaths } from './cors.js';
@@ -29,6 +30,8 @@ import { uploadHandler } from './routes/upload.js';
 export interface AppDeps {
   config: Config;
   backend: StoreBackend;
+  /** Buffers of the uploads this process may forward straight (see the upload route). */
+  held: PayloadStore;
   registry: KeyRegistry;
   badKeys: BadKeyGuard;
   admission: Admission;
@@ -52,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog(deps.logger, { trustProxy: config.server.trustProxy }));
 
   app.use(corsPaths, corsMiddleware({ config, registry: deps.registry }));
-  const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, uploads: deps.queue });
+  const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, held: deps.held, uploads: deps.queue });
   const upstreamConfigured = requireUpstream(config);
   for (const path of uploadPaths) app.post(path, upstreamConfigured, upload);
   app.get(['/3/credits', '/3/credits.json'], creditsHandler(deps));

@@ -53,6 +53,10 @@ export class FileKeyStore implements KeyStore {
     return [...this.byHash.values()].map((key) => key.record);
   }
 
+  async entries(): Promise<StoredKey[]> {
+    return [...this.byHash.values()];
+  }
+
   async update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined> {
     return this.change(id, (record) => applyChanges(record, changes));
   }

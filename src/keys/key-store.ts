@@ -14,11 +14,16 @@ export interface KeyStore {
   create(key: StoredKey): Promise<boolean>;
   get(id: string): Promise<ApiKeyRecord | undefined>;
   list(): Promise<ApiKeyRecord[]>;
+  /** Every stored key with its secret hash, for the registry to fill its cache at once. */
+  entries(): Promise<StoredKey[]>;
   update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;
   /** False when there is no such live key. */
   revoke(id: string): Promise<boolean>;
-  /** Calls `onChange` whenever any instance changes or revokes a key (and whenever changes may have been missed). */
-  watch(onChange: () => void): Promise<void>;
+  /**
+   * Calls `onChange(id)` whenever any instance changes or revokes key `id`, and `onChange()` whenever
+   * changes may have been missed (a reconnect).
+   */
+  watch(onChange: (id?: string) => void): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -42,6 +42,22 @@ export class RedisKeyStore implements KeyStore {
     });
   }
 
+  async entries(): Promise<StoredKey[]> {
+    const hashes = Object.values(await this.redis.hgetall(this.keys.apiKeyIndex()));
+    const entries: StoredKey[] = [];
+    // In batches: one pipeline per thousand keys, so a large key set floods neither Redis nor the heap.
+    for (let start = 0; start < hashes.length; start += 1_000) {
+      const pipeline = this.redis.pipeline();
+      for (const hash of hashes.slice(start, start + 1_000)) pipeline.hmget(this.keys.apiKeyBySecretHash(hash), 'record', 'hash');
+      for (const [error, reply] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        const [json, hash] = reply as [string | null, string | null];
+        if (json && hash) entries.push(this.decode(json, hash));
+      }
+    }
+    return entries;
+  }
+
   async update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined> {
     return this.change(id, (record) => applyChanges(record, changes));
   }
@@ -51,19 +67,19 @@ export class RedisKeyStore implements KeyStore {
   }
 
   /** A subscriber connection of its own (a subscribed client can send nothing else). */
-  async watch(onChange: () => void): Promise<void> {
+  async watch(onChange: (id?: string) => void): Promise<void> {
     await this.migrateLegacyKeys().catch(() => {});
     const channel = this.keys.apiKeyChanges();
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
     subscriber.on('error', () => {});
-    subscriber.on('message', onChange);
+    subscriber.on('message', (_channel: string, id: string) => onChange(id));
     await subscriber.connect().catch(() => {});
     await subscriber.subscribe(channel).catch(() => {});
     // Announcements sent while disconnected are lost: drop everything on reconnect, and subscribe in
     // case the first attempt failed (ioredis resubscribes by itself only what once succeeded).
     subscriber.on('ready', () => {
-      onChange();
+      onChange(undefined);
       subscriber.subscribe(channel).catch(() => {});
     });
   }

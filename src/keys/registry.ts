@@ -12,8 +12,14 @@ import type { ApiKeyRecord, KeyChanges, KeyRegistry } from './types.js';
 
 export interface KeyRegistryOptions {
   clock?: Clock;
-  /** How long a looked-up key is trusted before the store is asked again. Default 5 s. */
+  /**
+   * How long a cached key is trusted before the store is asked again. Changes and revocations reach
+   * every instance's cache at once through the store's announcements; this only bounds an
+   * announcement that was lost. Default 60 s.
+   */
   cacheMs?: number;
+  /** Most keys cached per process (the oldest goes first). Default 1,000,000: every stored key, in practice. */
+  cacheEntries?: number;
 }
 
 /** Unknown secrets are remembered only briefly: a key created meanwhile must work soon. */
@@ -23,7 +29,8 @@ const negativeCacheMs = 1_000;
 export async function createKeyRegistry(config: Config, backend: StoreBackend, options: KeyRegistryOptions = {}): Promise<KeyRegistry> {
   const store = backend.kind === 'redis' ? new RedisKeyStore(backend.redis, backend.keys) : await FileKeyStore.open(backend.spoolDir);
   const registry = new Registry(config, store, options);
-  await store.watch(() => registry.dropCache());
+  await store.watch((id) => (id === undefined ? void registry.reload() : registry.dropCache(id)));
+  await registry.reload();
   return registry;
 }
 
@@ -31,6 +38,8 @@ class Registry implements KeyRegistry {
   private readonly staticKeys: Array<{ record: ApiKeyRecord; secretHash: string }>;
   private readonly cache: KeyCache<ApiKeyRecord | null>;
   private readonly cacheMs: number;
+  /** The cache fill under way, with the key ids changed since it began. */
+  private loading: { changed: Set<string> } | undefined;
 
   constructor(
     config: Config,
@@ -41,8 +50,8 @@ class Registry implements KeyRegistry {
       record: { id: key.id, weight: key.weight, source: 'config', ...(key.quotas ? { quotas: key.quotas } : {}), ...(key.corsOrigins && { corsOrigins: key.corsOrigins }) },
       secretHash: hashSecret(key.key),
     }));
-    this.cacheMs = options.cacheMs ?? 5_000;
-    this.cache = new KeyCache(options.clock ?? systemClock);
+    this.cacheMs = options.cacheMs ?? 60_000;
+    this.cache = new KeyCache(options.clock ?? systemClock, options.cacheEntries ?? 1_000_000);
   }
 
   async authenticate(secret: string): Promise<ApiKeyRecord | undefined> {
@@ -80,14 +89,14 @@ class Registry implements KeyRegistry {
   async update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined> {
     if (this.staticRecord(id)) throw new GatewayError('keyReadOnly');
     const record = await this.store.update(id, changes);
-    this.dropCache();
+    this.dropCache(id);
     return record;
   }
 
   async revoke(id: string): Promise<boolean> {
     if (this.staticRecord(id)) throw new GatewayError('keyReadOnly');
     const revoked = await this.store.revoke(id);
-    this.dropCache();
+    this.dropCache(id);
     return revoked;
   }
 
@@ -95,8 +104,32 @@ class Registry implements KeyRegistry {
     await this.store.close();
   }
 
-  dropCache(): void {
+  /** Forgets key `id` (its record changed); unknown secrets too, as one of them may be it now. */
+  dropCache(id: string): void {
+    this.cache.deleteWhere((record) => record === null || record.id === id);
+    this.loading?.changed.add(id);
+  }
+
+  /**
+   * Fills the cache with every stored key: a key's first request then needs no store round trip
+   * either, however many keys there are. Run at start and after a reconnect (when announcements may
+   * have been missed: everything is dropped first). Keys changed while it loads are left out (they
+   * may have been read before the change); a failed load only means misses.
+   */
+  reload(): Promise<void> {
     this.cache.clear();
+    const load = { changed: new Set<string>() };
+    this.loading = load;
+    return this.store.entries().then(
+      (entries) => {
+        if (this.loading !== load) return;
+        this.loading = undefined;
+        for (const { record, secretHash } of entries) if (!record.revoked && !load.changed.has(record.id)) this.cache.set(secretHash, record, this.cacheMs);
+      },
+      () => {
+        if (this.loading === load) this.loading = undefined;
+      },
+    );
   }
 
   /** Compares against every static key, without stopping at a match, so timing tells nothing. */

@@ -94,6 +94,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    uploadPaths: new Counter({
+      name: 'upgate_upload_paths_total',
+      help: 'Accepted uploads by the path they took: direct (forwarded straight from the request) or queued.',
+      labelNames: ['path'] as const,
+      registers,
+    }),
     storeErrors: new Counter({
       name: 'upgate_store_errors_total',
       help: 'Store (Redis) operations that failed, by operation.',

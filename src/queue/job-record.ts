@@ -36,6 +36,8 @@ export interface JobRecord {
   seq: number;
   createdAt: number;
   lane?: string;
+  /** Set while the cut-through forwards it from the request (its bytes in one process only, not queued). */
+  direct?: boolean;
   result?: UpstreamImage;
   error?: StoredError;
   finishedAt?: number;
@@ -140,7 +142,7 @@ export function encodeJob(job: JobRecord): Record<string, string> {
 
 const jsonFields = new Set(['source', 'fields', 'result', 'error']);
 const numberFields = new Set(['size', 'attempts', 'seq', 'createdAt', 'finishedAt']);
-const booleanFields = new Set(['held']);
+const booleanFields = new Set(['held', 'direct']);
 /** Fields the scripts keep for themselves (lease token, last retry reason, who finished it and what it freed). */
 const internalFields = new Set(['leaseToken', 'lastError', 'finishedBy', 'freedBlob', 'freedChunks']);
 

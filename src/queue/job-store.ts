@@ -15,6 +15,14 @@ import type { QueueSignals } from './queue-signals.js';
 export interface JobStore {
   /** Backpressure, Idempotency-Key and dedupe checks and the push, in one atomic step. */
   enqueue(job: JobRecord, weight: number): Promise<EnqueueResult>;
+  /**
+   * For the cut-through: Idempotency-Key and dedupe checks, then whether any job waits, then the job
+   * recorded as active and direct (so repeats find it; in no list, expiring after the lease in Redis),
+   * in one atomic step. A later `enqueue` of the same job id takes the claimed job over.
+   */
+  claimDirect(job: JobRecord): Promise<ClaimResult>;
+  /** Ends a claimed direct job and notifies its waiters (false when it is no longer one); its record is kept for resultTtl. */
+  finishDirect(job: JobRecord, outcome: JobOutcome): Promise<boolean>;
   /** Returns due retries and expired leases to their keys' heads, then leases the fairest next job. */
   dequeue(laneId: string): Promise<LeasedJob | undefined>;
   /**
@@ -77,6 +85,13 @@ export type EnqueueResult =
   /** The id was settled as never enqueued (settleLostEnqueue) before this call arrived. */
   | { kind: 'refused' };
 
+export type ClaimResult =
+  | { kind: 'claimed' }
+  /** The same Idempotency-Key, or (dedupe) the same bytes from the same key: the earlier job. */
+  | { kind: 'existing'; job: JobRecord }
+  /** Jobs are waiting: this upload queues behind them. */
+  | { kind: 'backlog' };
+
 export interface LeasedJob {
   job: JobRecord;
   /** Proves this dispatch still holds the lease when it puts the job back. */
@@ -122,6 +137,12 @@ export function withFinishEffects(store: JobStore, payloads: PayloadStore, signa
       return true;
     },
     requeue: (leased, dueAt, countAttempt) => store.requeue(leased, dueAt, countAttempt),
+    claimDirect: (job) => store.claimDirect(job),
+    async finishDirect(job, outcome) {
+      if (!(await store.finishDirect(job, outcome))) return false;
+      signals.finished(job.id);
+      return true;
+    },
     hold: (leased) => store.hold(leased),
     releaseHeld: (upstream) => store.releaseHeld(upstream),
     get: (jobId) => store.get(jobId),

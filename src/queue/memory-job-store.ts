@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { activationTag } from './fair-order.js';
 import { dedupeDigest, idempotencyScope, type JobRecord } from './job-record.js';
 import { JobSpool } from './job-spool.js';
-import type { EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { ClaimResult, EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 
 /**
  * The embedded store: the same scheduling as the Redis scripts, in one process, with every job
@@ -55,12 +55,9 @@ export class MemoryJobStore implements JobStore {
 
   async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
     this.sweep();
-    const idemKey = idempotencyEntry(job);
-    const earlier = idemKey ? this.jobs.get(this.idempotency.get(idemKey) ?? '') : undefined;
-    if (earlier) return { kind: 'existing', job: earlier };
-    const dedupeKey = this.limits.dedupe ? dedupeEntry(job) : undefined;
-    const same = dedupeKey ? this.jobs.get(this.dedupe.get(dedupeKey) ?? '') : undefined;
-    if (same && same.status !== 'failed') return { kind: 'existing', job: same };
+    // A job the cut-through claimed under this id is taken over, not a repeat of itself.
+    const repeated = this.repeatOf(job);
+    if (repeated && repeated.id !== job.id) return { kind: 'existing', job: repeated };
 
     const counts = this.unfinished();
     if (counts.jobs + 1 > this.limits.maxJobs) return { kind: 'overloaded', limit: 'jobs' };
@@ -68,7 +65,8 @@ export class MemoryJobStore implements JobStore {
     if ((counts.byKey[job.keyId] ?? 0) + 1 > this.limits.maxJobsPerKey) return { kind: 'overloaded', limit: 'perKey' };
 
     // Taken in memory before the write, so concurrent submits see it; undone if the spool fails.
-    const stored = { ...job, seq: ++this.seq };
+    const stored: JobRecord = { ...job, seq: ++this.seq };
+    delete stored.direct;
     this.weights.set(job.keyId, weight);
     this.remember(stored);
     this.push(stored, false);
@@ -206,6 +204,36 @@ export class MemoryJobStore implements JobStore {
 
   async close(): Promise<void> {}
 
+  async claimDirect(job: JobRecord): Promise<ClaimResult> {
+    this.sweep();
+    const repeated = this.repeatOf(job);
+    if (repeated) return { kind: 'existing', job: { ...repeated } };
+    if (this.active.size > 0) return { kind: 'backlog' };
+    // In memory only: the bytes are held by this process, so a crash loses both together.
+    this.remember({ ...job, status: 'active', direct: true });
+    return { kind: 'claimed' };
+  }
+
+  async finishDirect(job: JobRecord, outcome: JobOutcome): Promise<boolean> {
+    const claimed = this.jobs.get(job.id);
+    if (!claimed?.direct) return false;
+    delete claimed.direct;
+    Object.assign(claimed, outcome, { finishedAt: this.clock() });
+    // Kept in the spool like any finished job, so repeats are answered after a restart too.
+    await this.spool.write(claimed);
+    return true;
+  }
+
+  /** The earlier job a repeat is answered by: same Idempotency-Key, or (dedupe) same bytes and not failed. */
+  private repeatOf(job: JobRecord): JobRecord | undefined {
+    const idemKey = idempotencyEntry(job);
+    const earlier = idemKey ? this.jobs.get(this.idempotency.get(idemKey) ?? '') : undefined;
+    if (earlier) return earlier;
+    const dedupeKey = this.limits.dedupe ? dedupeEntry(job) : undefined;
+    const same = dedupeKey ? this.jobs.get(this.dedupe.get(dedupeKey) ?? '') : undefined;
+    return same && same.status !== 'failed' ? same : undefined;
+  }
+
   private remember(job: JobRecord): void {
     this.jobs.set(job.id, job);
     const idemKey = idempotencyEntry(job);
@@ -270,7 +298,8 @@ export class MemoryJobStore implements JobStore {
     let jobs = 0;
     let bytes = 0;
     for (const job of this.jobs.values()) {
-      if (job.status === 'done' || job.status === 'failed') continue;
+      // Cut-through jobs take no room in the queue: they are not in it.
+      if (job.status === 'done' || job.status === 'failed' || job.direct) continue;
       jobs++;
       bytes += job.size;
       byKey[job.keyId] = (byKey[job.keyId] ?? 0) + 1;

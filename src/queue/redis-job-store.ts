@@ -6,7 +6,7 @@ import { certainlyNotRun, classifyRedisError } from '../redis/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { removeFreed } from '../store/redis-payload-store.js';
 import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
-import type { EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { ClaimResult, EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 import type { RedisSignals } from './queue-signals.js';
 
 /** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
@@ -293,6 +293,37 @@ export class RedisJobStore implements JobStore {
   }
 
   async close(): Promise<void> {}
+
+  async claimDirect(job: JobRecord): Promise<ClaimResult> {
+    const k = this.keys;
+    const digest = dedupeDigest(job);
+    const useDedupe = this.limits.dedupe && digest !== undefined;
+    const [code, id] = await runScript<[number, string?]>(
+      this.redis,
+      'claimDirectJob',
+      k.claimDirectKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest }),
+      [job.id, this.limits.leaseMs, this.limits.resultTtlMs, job.idempotencyKey ? 1 : 0, useDedupe ? 1 : 0, ...Object.entries(encodeJob(job)).flat()],
+    );
+    if (code === 0) return { kind: 'backlog' };
+    if (code === 1) return { kind: 'claimed' };
+    const existing = await this.get(id!);
+    // The earlier job expired in between: nothing to wait for, and nothing waits, so claim again.
+    return existing ? { kind: 'existing', job: existing } : this.claimDirect(job);
+  }
+
+  async finishDirect(job: JobRecord, outcome: JobOutcome): Promise<boolean> {
+    const [field, value] = outcome.status === 'done' ? ['result', outcome.result] : ['error', outcome.error];
+    const notice = this.signals?.finishNotice(job.id) ?? { channel: this.keys.queueChannel('finished'), message: `- ${job.id}` };
+    const ended = await runScript<number>(
+      this.redis,
+      'finishDirectJob',
+      this.keys.finishDirectKeys(job.id),
+      [job.id, outcome.status, field, JSON.stringify(value), this.limits.resultTtlMs, finishedListed, notice.channel, notice.message],
+    );
+    if (ended !== 1) return false;
+    this.signals?.heardHere(job.id);
+    return true;
+  }
 
   private async results(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
     const replies = (await pipeline.exec()) ?? [];

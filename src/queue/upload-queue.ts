@@ -6,11 +6,13 @@ import { certainlyNotRun } from '../redis/errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { StoreBackend } from '../store/backend.js';
+import type { PayloadStore } from '../store/payload-store.js';
 import type { JobView, SubmitOutcome, UploadRequest } from '../uploads/types.js';
 import { LanePool } from '../upstream/lane-pool.js';
 import { setLaneGauges } from '../upstream/lane-gauges.js';
 import type { UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
+import { CutThrough, type DirectOutcome } from './cut-through.js';
 import { Dispatcher } from './dispatcher.js';
 import { etaFor } from './eta.js';
 import { fairPosition } from './fair-order.js';
@@ -33,6 +35,8 @@ export interface UploadQueueDeps {
   logger: Logger;
   clock?: Clock;
   callbacks?: CallbackSender;
+  /** The bytes of uploads this process may forward itself (cut-through); without it, every upload is queued. */
+  held?: PayloadStore;
 }
 
 /** Retry-After when no estimate can be made (no lanes configured, or zero limits). */
@@ -93,7 +97,12 @@ class FairUploadQueue implements UploadQueue {
   private readonly waits = new Set<Promise<unknown>>();
   /** Enqueues of unknown outcome being settled in the background. */
   private readonly settling = new Set<NodeJS.Timeout>();
+  /** Cut-through forwards under way: stop() lets them finish (within its grace) before it closes the store. */
+  private readonly forwards = new Set<Promise<unknown>>();
+  private readonly cutThrough: CutThrough | undefined;
   private stopping = false;
+  /** Set once stop() begins: uploads go to the queue, none is forwarded straight any more. */
+  private closing = false;
   readonly operator: QueueOperator;
 
   constructor(
@@ -105,6 +114,7 @@ class FairUploadQueue implements UploadQueue {
   ) {
     const { config, upstream, metrics, logger, callbacks } = deps;
     this.dispatcher = new Dispatcher({ config, store, pool, upstream, payloads: deps.backend.payloads, signals, metrics, logger, clock, ...(callbacks ? { callbacks } : {}) });
+    if (deps.held) this.cutThrough = new CutThrough({ config, store, pool, upstream, held: deps.held, metrics, logger, clock });
     signals.onFinished((jobId) => this.waiters.get(jobId)?.forEach((wake) => wake()));
     this.operator = new QueueOperator({ store, signals, pool, holds: pool.holds!, payloads: deps.backend.payloads, metrics, submit: (request, options) => this.submit(request, options) });
   }
@@ -113,10 +123,17 @@ class FairUploadQueue implements UploadQueue {
    * One answer per upload, whatever the store does: a job that may exist is never answered as
    * refused, and its payload reference is kept while it may. Once the job exists, a store failure
    * while waiting or describing it is answered 202 with its id (true: it is queued), never an error.
+   * An upload whose bytes this process holds (`held`) first tries the cut-through.
    */
-  async submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome> {
+  async submit(request: UploadRequest, options: { waitMs: number; held?: boolean }): Promise<SubmitOutcome> {
     // The id is chosen here, before the enqueue, so a lost reply can be settled by reading it back.
-    const job = newJobRecord(randomUUID(), request, this.clock(), this.deps.config.upstream.url);
+    let job = newJobRecord(randomUUID(), request, this.clock(), this.deps.config.upstream.url);
+    if (options.held) {
+      const direct = await this.forwardDirect(job);
+      if (direct.kind === 'finished') this.deps.metrics.uploadPaths.inc({ path: 'direct' });
+      if (direct.kind !== 'queue') return this.answer(direct.job, direct.kind === 'existing' ? options.waitMs : 0);
+      job = direct.job;
+    }
     const payloadRef = request.source.kind === 'payload' ? request.source.ref : undefined;
     const releaseOwnReference = () => (payloadRef ? this.deps.backend.payloads.release(payloadRef).catch(() => {}) : undefined);
     let result: EnqueueResult;
@@ -132,14 +149,52 @@ class FairUploadQueue implements UploadQueue {
     }
     if (result.kind === 'overloaded') {
       await releaseOwnReference();
-      throw new GatewayError('overloaded', { message: `Upload queue is full (${result.limit}), try again later`, retryAfterSeconds: await this.secondsUntil(1).catch(() => unknownRetryAfterSeconds) });
+      const refusal = new GatewayError('overloaded', { message: `Upload queue is full (${result.limit}), try again later`, retryAfterSeconds: await this.secondsUntil(1).catch(() => unknownRetryAfterSeconds) });
+      // A job the cut-through claimed ends with the refusal, so its repeats do not wait for it.
+      if (options.held) await this.store.finishDirect(job, { status: 'failed', error: storedError(refusal) }).catch(() => {});
+      throw refusal;
     }
     // A repeat (Idempotency-Key or identical bytes) is answered by the earlier job, which holds its own reference.
     if (result.kind === 'existing') await releaseOwnReference();
-    else this.signals.enqueued();
-    const settled = await this.waitFinished(result.job, options.waitMs).catch((error: unknown) => this.storeFailed('wait', error, result.job));
+    else {
+      this.signals.enqueued();
+      this.deps.metrics.uploadPaths.inc({ path: 'queued' });
+    }
+    return this.answer(result.job, options.waitMs);
+  }
+
+  /**
+   * The cut-through for an upload whose bytes this process holds. Whatever it does not forward
+   * itself is committed to the durable store here, before the queue (and any 202) promises it.
+   */
+  private async forwardDirect(job: JobRecord): Promise<DirectOutcome> {
+    const { held, payloads } = this.heldStores();
+    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
+    // A callback_url asks for the queue: the result is POSTed when the job ends, wherever it ends.
+    const forwarding = this.closing || job.callbackUrl ? Promise.resolve<DirectOutcome>({ kind: 'queue', job }) : this.cutThrough!.forward(job);
+    this.forwards.add(forwarding);
+    try {
+      const direct = await forwarding;
+      if (direct.kind !== 'queue' || !ref) return direct;
+      await payloads.put(held.open(ref), Number.POSITIVE_INFINITY).catch((error: unknown) => {
+        this.deps.metrics.storeErrors.inc({ operation: 'enqueue' });
+        throw new GatewayError('storeUnavailable', { retryAfterSeconds: 1, cause: error });
+      });
+      return direct;
+    } finally {
+      this.forwards.delete(forwarding);
+      if (ref) await held.release(ref).catch(() => {});
+    }
+  }
+
+  /** Done, failed (thrown), or 202 with where the job stands once `waitMs` has passed. */
+  private async answer(job: JobRecord, waitMs: number): Promise<SubmitOutcome> {
+    const settled = await this.waitFinished(job, waitMs).catch((error: unknown) => this.storeFailed('wait', error, job));
     if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result, ...(settled.lane && { lane: settled.lane }) };
     if (settled.status === 'failed') throw jobError(settled);
+    // A repeat of an upload still being forwarded straight from another request: its bytes are in no
+    // store, so no 202 may promise it; the client retries and then gets its answer.
+    if (settled.direct) throw new GatewayError('overloaded', { message: 'The same upload is still being forwarded, try again shortly', retryAfterSeconds: 1 });
     const view = await this.describe(settled).catch((error: unknown) => this.storeFailed('describe', error, jobView(settled)));
     const eta = view.eta ? Date.parse(view.eta) : undefined;
     return { state: 'queued', job: view, retryAfterSeconds: eta === undefined ? storeRetrySeconds : Math.max(1, Math.ceil((eta - this.clock()) / 1000)) };
@@ -208,6 +263,11 @@ class FairUploadQueue implements UploadQueue {
     return known;
   }
 
+  private heldStores(): { held: PayloadStore; payloads: PayloadStore } {
+    if (!this.deps.held) throw new Error('submit({ held: true }) needs the held payload store in the queue deps');
+    return { held: this.deps.held, payloads: this.deps.backend.payloads };
+  }
+
   async get(jobId: string, keyId: string): Promise<JobView | undefined> {
     const job = await this.store.get(jobId);
     return job && job.keyId === keyId ? this.describe(job) : undefined;
@@ -249,6 +309,10 @@ class FairUploadQueue implements UploadQueue {
   }
 
   async stop(graceMs = 10_000): Promise<void> {
+    this.closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.forwards]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
     await this.dispatcher.stop(graceMs);
     // Waiting clients are answered now (done, or 202 with their job), not after their maxWait.
     this.stopping = true;

@@ -100,9 +100,15 @@ export async function waitReady(redis: RedisClient, timeoutMs = 5_000): Promise<
  * command takes the key count first, so one `runScript` calls them all; ioredis handles EVALSHA/NOSCRIPT.
  */
 function defineScripts(redis: RedisClient): void {
+  const defined = new Map<string, string>();
   for (const file of readdirSync(scriptsDir)) {
     const match = /^(.+)-(\d+|n)\.lua$/.exec(file);
-    if (match) redis.defineCommand(match[1]!, { lua: readFileSync(scriptsDir + file, 'utf8') });
+    if (!match) continue;
+    // Two files of one name (a stale build beside a renamed script) would silently run the wrong one.
+    const earlier = defined.get(match[1]!);
+    if (earlier) throw new Error(`Redis scripts ${earlier} and ${file} in ${scriptsDir} share a name: rebuild (npm run build)`);
+    defined.set(match[1]!, file);
+    redis.defineCommand(match[1]!, { lua: readFileSync(scriptsDir + file, 'utf8') });
   }
 }
 

@@ -150,6 +150,16 @@ export class RedisKeys {
     ];
   }
 
+  /** Keys of a cut-through claim: active keys (the backlog), the job, its Idempotency-Key and dedupe entries. */
+  claimDirectKeys(job: { id: string; keyId: string; idempotency?: string | undefined; dedupe?: string | undefined }): string[] {
+    return [this.queueShared('active'), this.queueJob(job.id), this.queueIdempotency(job.keyId, job.idempotency ?? ''), this.queueDedupe(job.keyId, job.dedupe ?? '')];
+  }
+
+  /** Keys of a cut-through finish: the job, the finished set. */
+  finishDirectKeys(jobId: string): string[] {
+    return [this.queueJob(jobId), this.queueShared('finished')];
+  }
+
   /** Keys of a requeue: leases, delayed, waiting, the job, the lease's token entry. */
   requeueKeys(jobId: string, token: string): string[] {
     return [this.queueShared('leases'), this.queueShared('delayed'), this.queueShared('waiting'), this.queueJob(jobId), this.queueLease(token)];

@@ -68,8 +68,10 @@ export interface UploadService {
    * Stores the job durably, then waits up to `waitMs` for it to finish. A finished job answers
    * `done`; a job still waiting answers `queued`; a job that failed rejects with a GatewayError.
    * It takes over the caller's payload reference: the job keeps it, or submit releases it.
+   * `held`: the payload is held by this process (not yet in the durable store), so the upload may be
+   * forwarded straight away when a lane has budget and nothing waits; what must wait is committed first.
    */
-  submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome>;
+  submit(request: UploadRequest, options: { waitMs: number; held?: boolean }): Promise<SubmitOutcome>;
   /** A job by id, only when it belongs to `keyId`. */
   get(jobId: string, keyId: string): Promise<JobView | undefined>;
 }

@@ -62,8 +62,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   return {
-    async send(lane: Lane, upload: UploadRequest): Promise<UpstreamAnswer> {
-      const { contentType, length, body } = uploadBody(upload, options.payloads);
+    async send(lane: Lane, upload: UploadRequest, payloads = options.payloads): Promise<UpstreamAnswer> {
+      const { contentType, length, body } = uploadBody(upload, payloads);
       const startedAt = performance.now();
       try {
         const response = await request(endpoint, {

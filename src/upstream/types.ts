@@ -1,3 +1,4 @@
+import type { PayloadStore } from '../store/payload-store.js';
 import type { UploadRequest, UpstreamImage } from '../uploads/types.js';
 
 /** A lane: one upstream credential, optionally bound to one egress address. */
@@ -51,7 +52,10 @@ export type UpstreamAnswer =
   | { kind: 'rejected'; message: string; status: number; limits: RateLimitObservation };
 
 export interface UpstreamClient {
-  /** Sends one upload through `lane`, streaming the payload; never throws for upstream failures. */
-  send(lane: Lane, upload: UploadRequest): Promise<UpstreamAnswer>;
+  /**
+   * Sends one upload through `lane`, streaming the payload from `payloads` (default: the client's
+   * own store; the cut-through passes the bytes this process holds); never throws for upstream failures.
+   */
+  send(lane: Lane, upload: UploadRequest, payloads?: PayloadStore): Promise<UpstreamAnswer>;
   close(): Promise<void>;
 }

@@ -27,4 +27,17 @@ describe('the in-process key cache', () => {
     expect(await harness.registry.revoke('leaving')).toBe(true);
     await expect.poll(() => other.authenticate(secret), { timeout: 10_000 }).toBeUndefined();
   });
+
+  it('holds every stored key from the start, so the first request of a key needs no store lookup', async () => {
+    harness = await openKeyHarness('redis', { cacheMs: 3_600_000 });
+    const secrets = await Promise.all(Array.from({ length: 30 }, (_, i) => harness.registry.create({ id: `many-${i}` }).then(({ secret }) => secret)));
+    const { secret: revoked } = await harness.registry.create({ id: 'gone' });
+    await harness.registry.revoke('gone');
+    const other = await harness.openRegistry();
+    if (harness.backend.kind !== 'redis') throw new Error('expected Redis');
+    // Remove every record behind the new registry's back: only what it loaded at start can answer.
+    await harness.backend.redis.unlink(...(await harness.backend.redis.keys(`${harness.config.store.prefix}*apikey*`)));
+    for (const secret of secrets) expect((await other.authenticate(secret))?.id).toMatch(/^many-/);
+    expect(await other.authenticate(revoked)).toBeUndefined();
+  });
 });

@@ -14,6 +14,8 @@ const scriptKeys: Record<string, string[]> = {
   enqueueJob: keys.enqueueKeys({ id: 'job-1', keyId: 'app', idempotency: 'req-1', dedupe: sha }),
   dequeueJob: keys.dequeueKeys('token-1'),
   finishJob: keys.finishKeys({ id: 'job-1', keyId: 'app', ref: sha }, 'token-1'),
+  claimDirectJob: keys.claimDirectKeys({ id: 'job-1', keyId: 'app', idempotency: 'req-1', dedupe: sha }),
+  finishDirectJob: keys.finishDirectKeys('job-1'),
   requeueJob: keys.requeueKeys('job-1', 'token-1'),
   holdJob: keys.holdKeys('job-1', 'token-1'),
   refuseJob: keys.refuseKeys('job-1'),

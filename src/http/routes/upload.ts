@@ -13,7 +13,10 @@ import { formatForPath } from '../response-format.js';
 import { identifyCaller, showQuota, type Caller, type KeyedRouteDeps } from './keyed-request.js';
 
 export interface UploadRouteDeps extends KeyedRouteDeps {
+  /** The durable store: where an upload that asks to be queued (`Prefer: respond-async`) is read into. */
   payloads: PayloadStore;
+  /** This process's own buffers: where a synchronous upload is read into, so it can be forwarded straight. */
+  held: PayloadStore;
   uploads: UploadService;
   callbacks: CallbackSender;
   metrics: Metrics;
@@ -25,13 +28,17 @@ export interface UploadRouteDeps extends KeyedRouteDeps {
  * checked and charged before the body is read, so refused requests cost no upload bandwidth; a key
  * sent as a body field can only be checked once the body is in. Input found bad after the charge is
  * refunded, and a payload stored for a refused request is released: nothing is charged or kept for
- * what the gateway did not accept.
+ * what the gateway did not accept. A synchronous upload is read into this process's held buffers
+ * (the queue forwards it straight when nothing waits, and commits it durably first otherwise); one
+ * that asks for a 202 at once goes straight into the durable store.
  */
 export function uploadHandler(deps: UploadRouteDeps) {
   const { config, admission, metrics } = deps;
   return async (req: Request, res: Response): Promise<void> => {
     const format = formatForPath(req.path);
     res.locals.format = format;
+    const respondAsync = /\brespond-async\b/i.test(req.get('prefer') ?? '');
+    const intake = respondAsync ? deps.payloads : deps.held;
     let caller: Caller | undefined;
     try {
       let upload: ParsedUpload;
@@ -86,7 +93,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
 
     /** The upload and its options, checked: anything refused here releases what was stored. */
     async function readInput(): Promise<ParsedUpload> {
-      const upload = await readUpload(req, { payloads: deps.payloads, maxUploadBytes: config.server.maxUploadBytes });
+      const upload = await readUpload(req, { payloads: intake, maxUploadBytes: config.server.maxUploadBytes });
       if (upload.callbackUrl) {
         await deps.callbacks.validate(upload.callbackUrl).catch(async (error: unknown) => {
           await upload.release();
@@ -97,7 +104,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
     }
 
     function submit({ key, bearer }: Caller, upload: ParsedUpload) {
-      const waitMs = /\brespond-async\b/i.test(req.get('prefer') ?? '') ? 0 : config.server.maxWait;
+      const waitMs = respondAsync ? 0 : config.server.maxWait;
       const idempotencyKey = req.get('idempotency-key');
       const requestId = requestIdOf(res);
       // From here the queue owns the request's payload reference.
@@ -111,7 +118,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
           ...(upload.callbackUrl && { callbackUrl: upload.callbackUrl }),
           ...(requestId && { requestId }),
         },
-        { waitMs },
+        { waitMs, held: intake === deps.held },
       );
     }
   };

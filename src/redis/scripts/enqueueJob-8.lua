@@ -20,6 +20,8 @@
     {1, id, job...} created (or already created by this same id); {2, id, job...} existing job for the
     Idempotency-Key; {3, id, job...} existing job for the same bytes; job... is its hash as field/value pairs.
     {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key; {-4} this id was refused
+  A job the cut-through claimed under this id (claimDirectJob) is taken over: its entries already
+  name it, and its record loses the direct mark and the expiry.
 ]]
 local jobPrefix = string.sub(KEYS[4], 1, #KEYS[4] - #ARGV[1])
 local function alive(id)
@@ -35,14 +37,14 @@ local function answer(code, id)
 end
 
 if redis.call('EXISTS', KEYS[8]) == 1 then return {-4} end
-if redis.call('EXISTS', KEYS[4]) == 1 then return answer(1, ARGV[1]) end
+if redis.call('EXISTS', KEYS[4]) == 1 and redis.call('HGET', KEYS[4], 'direct') ~= 'true' then return answer(1, ARGV[1]) end
 if ARGV[10] == '1' then
   local existing = redis.call('GET', KEYS[6])
-  if existing and redis.call('EXISTS', jobPrefix .. existing) == 1 then return answer(2, existing) end
+  if existing and existing ~= ARGV[1] and redis.call('EXISTS', jobPrefix .. existing) == 1 then return answer(2, existing) end
 end
 if ARGV[11] == '1' then
   local existing = redis.call('GET', KEYS[7])
-  if alive(existing) then return answer(3, existing) end
+  if existing ~= ARGV[1] and alive(existing) then return answer(3, existing) end
 end
 
 local keyId = ARGV[2]
@@ -52,6 +54,8 @@ if tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0') + size > tonumber(ARGV[
 if tonumber(redis.call('HGET', KEYS[1], 'n:' .. keyId) or '0') + 1 > tonumber(ARGV[9]) then return {-3} end
 
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HDEL', KEYS[4], 'direct', 'lane')
+redis.call('PERSIST', KEYS[4])
 redis.call('HSET', KEYS[4], unpack(ARGV, 12))
 redis.call('HSET', KEYS[4], 'seq', seq)
 redis.call('HINCRBY', KEYS[1], 'jobs', 1)

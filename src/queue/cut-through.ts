@@ -1,0 +1,75 @@
+import { GatewayError } from '../errors/catalogue.js';
+import type { PayloadStore } from '../store/payload-store.js';
+import type { LaneGrant } from '../upstream/lane-pool.js';
+import { forward, type ForwardDeps } from './forward.js';
+import type { JobRecord } from './job-record.js';
+import type { ClaimResult, JobOutcome, JobStore } from './job-store.js';
+
+export interface CutThroughDeps extends ForwardDeps {
+  store: JobStore;
+  /** Where the request's bytes are: held by this process, never in the shared store. */
+  held: PayloadStore;
+}
+
+/** How a cut-through attempt ended for its upload. */
+export type DirectOutcome =
+  /** The upstream answered for good (done, or failed with its message): the client gets that answer. */
+  | { kind: 'finished'; job: JobRecord }
+  /** A repeat (Idempotency-Key, or identical bytes): the earlier job answers it. */
+  | { kind: 'existing'; job: JobRecord }
+  /** It must wait (jobs waiting, no budget, a 429 or a 5xx to retry): commit its bytes and queue `job`. */
+  | { kind: 'queue'; job: JobRecord };
+
+/**
+ * Forwards an upload straight from its request when a lane has budget and no job waits for any
+ * key: no payload in the shared store, no queue, no dispatcher. It costs two round trips beside
+ * admission — the claim (repeat checks and the backlog, one script) and the lane reservation go
+ * together, and so do the finish and the budget's reconcile. Everything else goes to the queue.
+ */
+export class CutThrough {
+  constructor(private readonly deps: CutThroughDeps) {}
+
+  async forward(job: JobRecord): Promise<DirectOutcome> {
+    const { store, pool, held, metrics, logger } = this.deps;
+    const [claim, grant] = await this.claimAndReserve(job);
+    if (claim.kind !== 'claimed' || !grant.lane) {
+      if (grant.lane) await pool.refund(grant).catch(() => {});
+      // Claimed but no budget: the queue takes the claimed job over under the same id.
+      return claim.kind === 'existing' ? { kind: 'existing', job: claim.job } : { kind: 'queue', job };
+    }
+    const claimed: JobRecord = { ...job, status: 'active', direct: true, lane: grant.lane.id };
+    const { verdict, reconciled } = await forward(this.deps, grant, claimed, held);
+    if (verdict.kind === 'again') {
+      await reconciled;
+      return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.countAttempt ? 1 : 0) } };
+    }
+    const outcome: JobOutcome = verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error };
+    // The finish (which notifies waiters of repeats) and the reconcile go out together: one round trip.
+    const ended = store.finishDirect(claimed, outcome).catch((error: unknown) => {
+      // The upload happened: the client still gets its answer; only repeats may not find it.
+      metrics.storeErrors.inc({ operation: 'finish' });
+      logger.warn({ err: error, job: job.id }, 'could not record a cut-through answer');
+      return true;
+    });
+    const [first] = await Promise.all([ended, reconciled]);
+    // Counted as the dispatcher counts a job it ends (once: unless the claim had lapsed and a repeat took over).
+    if (first) metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
+    const { direct: _direct, ...finished } = claimed;
+    return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() } };
+  }
+
+  /**
+   * The claim and the reservation are independent, so they go out together. A store that fails the
+   * claim fails the upload (503, budget given back); a reservation that fails only sends it to the queue.
+   */
+  private async claimAndReserve(job: JobRecord): Promise<[ClaimResult, LaneGrant]> {
+    const { store, pool, metrics, logger } = this.deps;
+    const [claim, grant] = await Promise.allSettled([store.claimDirect(job), pool.acquire()]);
+    const granted: LaneGrant = grant.status === 'fulfilled' ? grant.value : { retryInMs: 0 };
+    if (grant.status === 'rejected') logger.warn({ err: grant.reason }, 'lane reservation failed; the upload is queued');
+    if (claim.status === 'fulfilled') return [claim.value, granted];
+    if (granted.lane) await pool.refund(granted).catch(() => {});
+    metrics.storeErrors.inc({ operation: 'enqueue' });
+    throw new GatewayError('storeUnavailable', { retryAfterSeconds: 1, cause: claim.reason });
+  }
+}

@@ -1,0 +1,86 @@
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../clock.js';
+import { GatewayError } from '../errors/catalogue.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { PayloadStore } from '../store/payload-store.js';
+import type { UpstreamImage } from '../uploads/types.js';
+import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
+import type { UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
+import { backoffMs } from './dispatcher.js';
+import { jobLogFields, storedError, uploadRequestOf, type JobRecord, type StoredError } from './job-record.js';
+
+export interface ForwardDeps {
+  config: Config;
+  pool: LanePool;
+  upstream: UpstreamClient;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** What one upstream attempt means for its job, whichever path sent it. */
+export type ForwardVerdict =
+  | { kind: 'done'; image: UpstreamImage }
+  | { kind: 'failed'; error: StoredError }
+  /** Send again from the queue, not before `dueAt`; a 429 (the lane is paused by now) counts no attempt. */
+  | { kind: 'again'; dueAt: number; countAttempt: boolean };
+
+export interface Forwarded {
+  verdict: ForwardVerdict;
+  /** The lane budget learning from the answer: runs while the caller records the verdict. */
+  reconciled: Promise<void>;
+}
+
+/**
+ * One upstream attempt through a lane whose budget is already reserved, shared by the dispatcher
+ * (queued jobs) and the cut-through (uploads forwarded straight from their request): send, learn the
+ * budget from the answer (which pauses the lane after a 429), and judge retries against upstream.attempts.
+ * `payloads` is where the bytes are read from (the durable store, or the process's held payloads).
+ */
+export async function forward(deps: ForwardDeps, grant: LaneReservation, job: JobRecord, payloads?: PayloadStore): Promise<Forwarded> {
+  const { upstream, pool, metrics, logger, clock, config } = deps;
+  const { lane } = grant;
+  let answer: UpstreamAnswer;
+  try {
+    answer = await upstream.send(lane, uploadRequestOf(job), payloads);
+  } catch (error) {
+    // The client throws only for failures on our side (e.g. the payload unreadable) before anything
+    // reached the upstream: give the budget back, and retry like any other transient failure.
+    await pool.refund(grant).catch(() => {});
+    answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
+  }
+  metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
+  // The budget learns from the answer while the job is settled: the client need not wait for both.
+  // After a 429 this gives the upload back and pauses the subject the answer concerns, in the same step.
+  const learning = pool.reconcile(grant, answer).catch((error: unknown) => {
+    metrics.storeErrors.inc({ operation: 'reconcile' });
+    logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
+    return {} as { pausedUntil?: number };
+  });
+  const reconciled = learning.then(() => {});
+  const line = { ...jobLogFields(job), lane: lane.id, outcome: answer.kind, attempts: job.attempts + 1 };
+  switch (answer.kind) {
+    case 'ok':
+      logger.info(line, 'dispatched');
+      return { verdict: { kind: 'done', image: answer.image }, reconciled };
+    case 'rejected': {
+      const error = new GatewayError('upstreamFailed', { message: answer.message });
+      logger.info({ ...line, upstreamStatus: answer.status, code: error.code }, 'dispatched');
+      return { verdict: { kind: 'failed', error: storedError(error) }, reconciled };
+    }
+    case 'rate-limited': {
+      const { pausedUntil } = await learning;
+      logger.warn({ lane: lane.id, until: pausedUntil && new Date(pausedUntil).toISOString(), message: answer.message, job: job.id }, 'upstream answered 429; lane paused');
+      return { verdict: { kind: 'again', dueAt: clock(), countAttempt: false }, reconciled };
+    }
+    case 'retryable': {
+      const attempts = job.attempts + 1;
+      if (attempts >= config.upstream.attempts) {
+        const error = new GatewayError(answer.timeout ? 'upstreamTimeout' : 'upstreamFailed', { message: `${answer.timeout ? 'Upstream timed out' : 'Upstream failed'} after ${attempts} attempts: ${answer.message}` });
+        return { verdict: { kind: 'failed', error: storedError(error) }, reconciled };
+      }
+      return { verdict: { kind: 'again', dueAt: clock() + backoffMs(config.upstream.retryBackoff, attempts), countAttempt: true }, reconciled };
+    }
+  }
+}
