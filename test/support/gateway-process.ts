@@ -34,13 +34,22 @@ export class GatewayProcess {
    * answers 200 (or `readyPath`, e.g. /healthz for a gateway that is meant not to be ready).
    */
   static async start(config: ConfigInput, options: { readyPath?: string } = {}): Promise<GatewayProcess> {
-    const port = await freePort();
-    const dir = await mkdtemp(join(tmpdir(), 'upgate-gateway-'));
-    const configPath = join(dir, 'config.yaml');
-    await writeFile(configPath, stringify({ ...config, server: { ...config.server, host: '127.0.0.1', port } }));
-    const gateway = new GatewayProcess(`http://127.0.0.1:${port}`, configPath, dir, options.readyPath ?? '/readyz');
-    await gateway.restart();
-    return gateway;
+    // A port found free can be taken by another process before the child binds it (the suites of a
+    // busy machine run side by side): then the start is tried again on another free port.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const dir = await mkdtemp(join(tmpdir(), 'upgate-gateway-'));
+      const configPath = join(dir, 'config.yaml');
+      await writeFile(configPath, stringify({ ...config, server: { ...config.server, host: '127.0.0.1', port } }));
+      const gateway = new GatewayProcess(`http://127.0.0.1:${port}`, configPath, dir, options.readyPath ?? '/readyz');
+      try {
+        await gateway.restart();
+        return gateway;
+      } catch (error) {
+        await gateway.dispose();
+        if (attempt >= 3 || !gateway.output().includes('EADDRINUSE')) throw error;
+      }
+    }
   }
 
   /** The exit code of the last run (null while running or after a signal). */
