@@ -43,7 +43,8 @@ export class CutThrough {
       await reconciled;
       return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.countAttempt ? 1 : 0) } };
     }
-    const outcome: JobOutcome = verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error };
+    // Ended after its one upstream attempt.
+    const outcome: JobOutcome = { ...(verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error }), attempts: job.attempts + 1 };
     // The finish (which notifies waiters of repeats) and the reconcile go out together: one round trip.
     const ended = store.finishDirect(claimed, outcome).catch((error: unknown) => {
       // The upload happened: the client still gets its answer; only repeats may not find it.

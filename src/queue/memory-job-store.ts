@@ -210,7 +210,7 @@ export class MemoryJobStore implements JobStore {
     if (repeated) return { kind: 'existing', job: { ...repeated } };
     if (this.active.size > 0) return { kind: 'backlog' };
     // In memory only: the bytes are held by this process, so a crash loses both together.
-    this.remember({ ...job, status: 'active', direct: true });
+    this.remember({ ...job, status: 'active', direct: true, seq: ++this.seq });
     return { kind: 'claimed' };
   }
 

@@ -318,7 +318,7 @@ export class RedisJobStore implements JobStore {
       this.redis,
       'finishDirectJob',
       this.keys.finishDirectKeys(job.id),
-      [job.id, outcome.status, field, JSON.stringify(value), this.limits.resultTtlMs, finishedListed, notice.channel, notice.message],
+      [job.id, outcome.status, field, JSON.stringify(value), this.limits.resultTtlMs, finishedListed, notice.channel, notice.message, outcome.attempts ?? ''],
     );
     if (ended !== 1) return false;
     this.signals?.heardHere(job.id);

@@ -19,7 +19,9 @@ describe.each(['redis', 'embedded'] as const)('a gateway killed while it forward
       keys: [key!],
       admin: { token: adminToken },
       upstream: { url: simulator.url, lanes: [{ id: 'lane-1', clientId: 'e2e-cred-1' }] },
-      // A short lease: what the dead process claimed (Redis) expires soon after the kill.
+      // A short lease: what the dead process claimed (Redis) expires soon after the kill. A short wait:
+      // a retry that finds the dead claim answers 503 within it, and the next retry tries again.
+      server: { maxWait: '2s' },
       queue: { leaseTimeout: '1s' },
       log: { level: 'warn' },
     });
@@ -64,7 +66,7 @@ describe.each(['redis', 'embedded'] as const)('a gateway killed while it forward
         expect(response.status).toBe(200);
         return (await response.json()) as { data: { id: string } };
       },
-      { timeout: 20_000, interval: 100 },
+      { timeout: 45_000, interval: 100 },
     );
     expect(retried.data.id).toEqual(expect.any(String));
     expect((await queueStats()).queue).toMatchObject({ depth: 0, active: 0 });

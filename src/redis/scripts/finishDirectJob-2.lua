@@ -7,7 +7,8 @@
     KEYS[1] the job's hash
     KEYS[2] finished jobs ZSET (job id -> finishedAt)
     ARGV[1] job id, ARGV[2] status (done|failed), ARGV[3] field (result|error), ARGV[4] its JSON,
-    ARGV[5] result TTL (ms), ARGV[6] most finished jobs listed, ARGV[7] channel, ARGV[8] message
+    ARGV[5] result TTL (ms), ARGV[6] most finished jobs listed, ARGV[7] channel, ARGV[8] message,
+    ARGV[9] upstream attempts in all ('' = keep the job's count)
   Output:
     1 ended now; 0 not a cut-through job (any more)
 ]]
@@ -15,6 +16,7 @@ if redis.call('HGET', KEYS[1], 'direct') ~= 'true' then return 0 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 redis.call('HSET', KEYS[1], 'status', ARGV[2], ARGV[3], ARGV[4], 'finishedAt', now)
+if ARGV[9] and ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'attempts', ARGV[9]) end
 redis.call('HDEL', KEYS[1], 'direct')
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[2], now, ARGV[1])
