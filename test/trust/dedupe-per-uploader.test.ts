@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayProcess } from '../support/gateway-process.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { distinctPng, E2eSandbox, type E2eStore } from '../e2e/e2e-fixture.js';
-import { appKey, startTrustGateway, stores } from './trust-fixture.js';
+import { appKey, startTrustGateway, stores, roomyUpstream } from './trust-fixture.js';
 
 interface Image {
   id: string;
@@ -20,7 +20,7 @@ describe.each(stores)('dedupe never hands one uploader the image of another (%s 
     sandbox = await E2eSandbox.open();
     simulator = await spawnSimulator(['--ip-limit', '1000/1h']);
     gateway = await startTrustGateway(sandbox, store, {
-      upstream: { url: simulator.url, lanes: [{ id: 'lane1', clientId: 'trust-cred', limits: [{ limit: 1000, window: '1h' }] }] },
+      upstream: roomyUpstream(simulator.url),
       queue: { dedupe: true },
     });
   });

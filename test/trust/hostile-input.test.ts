@@ -3,7 +3,7 @@ import type { GatewayProcess } from '../support/gateway-process.js';
 import { png1x1 } from '../support/images.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { E2eSandbox, type E2eStore } from '../e2e/e2e-fixture.js';
-import { adminToken, appKey, errorLines, startTrustGateway, stores } from './trust-fixture.js';
+import { adminToken, appKey, errorLines, startTrustGateway, stores, roomyUpstream } from './trust-fixture.js';
 
 const b64 = png1x1.toString('base64');
 const badEncodings = ['%E0%A4%A', '%FF%FE', '%', '%ZZ', '%C0%AF'];
@@ -17,7 +17,7 @@ describe.each(stores)('hostile input over a real gateway (%s store)', (store: E2
     sandbox = await E2eSandbox.open();
     simulator = await spawnSimulator(['--ip-limit', '1000/1h']);
     gateway = await startTrustGateway(sandbox, store, {
-      upstream: { url: simulator.url, lanes: [{ id: 'lane1', clientId: 'trust-cred', limits: [{ limit: 1000, window: '1h' }] }] },
+      upstream: roomyUpstream(simulator.url),
       queue: { dedupe: false },
     });
   });

@@ -3,7 +3,7 @@ import { freePort } from '../support/ports.js';
 import type { GatewayProcess } from '../support/gateway-process.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { E2eSandbox, uploadAsync, waitAllDone, type E2eStore, type SentUpload } from '../e2e/e2e-fixture.js';
-import { appKey, startTrustGateway, stores } from './trust-fixture.js';
+import { appKey, startTrustGateway, stores, roomyUpstream } from './trust-fixture.js';
 
 const metricsToken = 'trust-metrics-token-0123456789';
 const backlog = 6;
@@ -27,7 +27,7 @@ describe.each(stores)('job outcome counters and a guarded metrics listener (%s s
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
     gateway = await startTrustGateway(sandbox, store, {
       metrics: { port, host: '127.0.0.1', token: metricsToken },
-      upstream: { url: simulator.url, lanes: [{ id: 'lane1', clientId: 'trust-cred', limits: [{ limit: 1000, window: '1h' }] }] },
+      upstream: roomyUpstream(simulator.url),
       log: { level: 'warn' },
     });
   });

@@ -7,7 +7,7 @@ import type { GatewayProcess } from '../support/gateway-process.js';
 import { connectRedis } from '../support/redis.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { distinctPng, E2eSandbox, type E2eStore } from '../e2e/e2e-fixture.js';
-import { admin, startTrustGateway, stores } from './trust-fixture.js';
+import { admin, startTrustGateway, stores, roomyUpstream } from './trust-fixture.js';
 
 const absurd: Array<[string, unknown, RegExp]> = [
   ['window 10^12 days', { perKey: [{ limit: 1, window: '1000000000000d' }] }, /"quotas\.perKey\.0\.window": must be at most 366d/],
@@ -27,7 +27,7 @@ describe.each(stores)('key limits stay sane and survive restarts (%s store)', (s
     sandbox = await E2eSandbox.open();
     simulator = await spawnSimulator(['--ip-limit', '1000/1h']);
     gateway = await startTrustGateway(sandbox, store, {
-      upstream: { url: simulator.url, lanes: [{ id: 'lane1', clientId: 'trust-cred', limits: [{ limit: 1000, window: '1h' }] }] },
+      upstream: roomyUpstream(simulator.url),
       log: { level: 'warn' },
     });
   });

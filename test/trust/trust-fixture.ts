@@ -23,6 +23,9 @@ export async function startTrustGateway(sandbox: E2eSandbox, store: E2eStore, co
   );
 }
 
+/** One lane with room to spare (the simulator is spawned with `--ip-limit 1000/1h` to match). */
+export const roomyUpstream = (url: string): ConfigInput['upstream'] => ({ url, lanes: [{ id: 'lane1', clientId: 'trust-cred', limits: [{ limit: 1000, window: '1h' }] }] });
+
 /** What the store holds of payloads: files in the spool's payload directory, or payload keys in Redis. */
 export async function storedPayloads(sandbox: E2eSandbox, store: E2eStore): Promise<string[]> {
   if (store === 'embedded') return readdir(join(sandbox.dir, 'spool', 'payloads')).catch(() => []);
