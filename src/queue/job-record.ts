@@ -41,6 +41,8 @@ export interface JobRecord {
   result?: UpstreamImage;
   error?: StoredError;
   finishedAt?: number;
+  /** Set on a failed queued job: it keeps its payload while its record is kept, so an operator can retry it. */
+  keepsPayload?: boolean;
 }
 
 export function newJobRecord(id: string, request: UploadRequest, now: number, upstream?: string): JobRecord {
@@ -142,9 +144,9 @@ export function encodeJob(job: JobRecord): Record<string, string> {
 
 const jsonFields = new Set(['source', 'fields', 'result', 'error']);
 const numberFields = new Set(['size', 'attempts', 'seq', 'createdAt', 'finishedAt']);
-const booleanFields = new Set(['held', 'direct']);
-/** Fields the scripts keep for themselves (lease token, last retry reason, who finished it and what it freed). */
-const internalFields = new Set(['leaseToken', 'lastError', 'finishedBy', 'freedBlob', 'freedChunks']);
+const booleanFields = new Set(['held', 'direct', 'keepsPayload']);
+/** Fields the scripts keep for themselves (lease token, last retry reason, who finished it and what became of its payload's chunks). */
+const internalFields = new Set(['leaseToken', 'lastError', 'finishedBy', 'chunkBlob', 'chunkCount', 'chunkUntil']);
 
 export function decodeJob(hash: Record<string, string>): JobRecord | undefined {
   if (!hash.id) return undefined;

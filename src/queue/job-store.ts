@@ -27,8 +27,9 @@ export interface JobStore {
   dequeue(laneId: string): Promise<LeasedJob | undefined>;
   /**
    * Ends the job (first answer wins: false when it had already ended), drops the job's payload
-   * reference and tells every waiter, as one step; its result is kept for resultTtl. Repeated by the
-   * same lease after a lost reply, it answers true again.
+   * reference and tells every waiter, as one step; its result is kept for resultTtl. A failed job
+   * keeps its payload with its record (`keepsPayload`), so it can be retried; it goes when the record
+   * expires or is removed. Repeated by the same lease after a lost reply, it answers true again.
    */
   finish(leased: LeasedJob, outcome: JobOutcome): Promise<boolean>;
   /** Puts a leased job back, due at `dueAt` (then at the head of its key's list); false when the lease was lost. */
@@ -57,7 +58,10 @@ export interface JobStore {
    * idle dispatcher reserves no budget just to find the queue empty.
    */
   nextWorkAt(): Promise<number | undefined>;
-  /** Operator purge: forgets a finished job now (its idempotency and dedupe entries expire as usual in Redis). False unless it was done or failed. */
+  /**
+   * Operator purge: forgets a finished job now, with the payload a failed one kept (its idempotency and
+   * dedupe entries expire as usual in Redis). False unless it was done or failed.
+   */
   removeFinished(jobId: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -83,7 +87,9 @@ export type EnqueueResult =
   | { kind: 'existing'; job: JobRecord }
   | { kind: 'overloaded'; limit: 'jobs' | 'bytes' | 'perKey' }
   /** The id was settled as never enqueued (settleLostEnqueue) before this call arrived. */
-  | { kind: 'refused' };
+  | { kind: 'refused' }
+  /** The upload's bytes expired from the store before its job could be created (Redis: the request's hold lapsed). */
+  | { kind: 'payloadGone' };
 
 export type ClaimResult =
   | { kind: 'claimed' }
@@ -124,7 +130,8 @@ export interface StoreCounts {
 
 /**
  * A store whose finish does not itself release the payload and notify (the embedded one, where
- * both are in-process calls), wrapped so every JobStore's finish means the same.
+ * both are in-process calls), wrapped so every JobStore's finish means the same. A failed job's
+ * payload is released when its record is forgotten instead (MemoryJobStore's `forgotten`).
  */
 export function withFinishEffects(store: JobStore, payloads: PayloadStore, signals: QueueSignals): JobStore {
   return {
@@ -133,7 +140,7 @@ export function withFinishEffects(store: JobStore, payloads: PayloadStore, signa
     async finish(leased, outcome) {
       if (!(await store.finish(leased, outcome))) return false;
       signals.finished(leased.job.id);
-      if (leased.job.source.kind === 'payload') await payloads.release(leased.job.source.ref);
+      if (leased.job.source.kind === 'payload' && outcome.status === 'done') await payloads.release(leased.job.source.ref);
       return true;
     },
     requeue: (leased, dueAt, countAttempt) => store.requeue(leased, dueAt, countAttempt),

@@ -30,17 +30,32 @@ export class MemoryJobStore implements JobStore {
     private readonly spool: JobSpool,
     private readonly limits: StoreLimits,
     private readonly clock: Clock,
+    private readonly forgotten: (job: JobRecord) => void,
   ) {}
 
-  /** Opens the spool and recovers its jobs; `recovered` are those still to be sent. */
-  static async open(spoolDir: string, limits: StoreLimits, clock: Clock): Promise<{ store: MemoryJobStore; recovered: JobRecord[] }> {
-    const store = new MemoryJobStore(new JobSpool(spoolDir), limits, clock);
+  /**
+   * Opens the spool and recovers its jobs: `recovered` are those still to be sent, `keeping` the
+   * failed ones still kept with their payloads. `forgotten` hears of every finished job the store
+   * drops (expired or purged), so a failed job's payload goes with it.
+   */
+  static async open(
+    spoolDir: string,
+    limits: StoreLimits,
+    clock: Clock,
+    forgotten: (job: JobRecord) => void = () => {},
+  ): Promise<{ store: MemoryJobStore; recovered: JobRecord[]; keeping: JobRecord[] }> {
+    const store = new MemoryJobStore(new JobSpool(spoolDir), limits, clock, forgotten);
     const recovered: JobRecord[] = [];
+    const keeping: JobRecord[] = [];
     for (const job of (await store.spool.load()).sort((a, b) => a.seq - b.seq)) {
       store.seq = Math.max(store.seq, job.seq);
       if (job.status === 'done' || job.status === 'failed') {
+        // An expired record's payload has no reference after a restart: the payload store drops it.
         if ((job.finishedAt ?? 0) + limits.resultTtlMs <= clock()) await store.spool.remove(job.id);
-        else store.remember(job);
+        else {
+          store.remember(job);
+          if (job.keepsPayload) keeping.push(job);
+        }
         continue;
       }
       job.status = 'queued';
@@ -50,7 +65,7 @@ export class MemoryJobStore implements JobStore {
       else store.push(job, false);
       recovered.push(job);
     }
-    return { store, recovered };
+    return { store, recovered, keeping };
   }
 
   async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
@@ -113,6 +128,8 @@ export class MemoryJobStore implements JobStore {
     if (!job || job.status === 'done' || job.status === 'failed') return false;
     this.unlink(job);
     Object.assign(job, outcome, { finishedAt: this.clock() });
+    // A failed job keeps its payload with its record, so an operator can retry it (released when forgotten).
+    if (outcome.status === 'failed' && job.source.kind === 'payload') job.keepsPayload = true;
     await this.spool.write(job);
     return true;
   }
@@ -319,6 +336,7 @@ export class MemoryJobStore implements JobStore {
   /** Drops a finished job and the idempotency and dedupe entries that still point at it. */
   private forget(job: JobRecord): Promise<void> {
     this.jobs.delete(job.id);
+    this.forgotten(job);
     const idemKey = idempotencyEntry(job);
     const dedupeKey = dedupeEntry(job);
     if (idemKey && this.idempotency.get(idemKey) === job.id) this.idempotency.delete(idemKey);

@@ -81,17 +81,17 @@ export class QueueOperator {
   }
 
   /**
-   * Sends a failed job's upload again, as a new job of the same key. A failed job's bytes are
-   * released when it fails, so this works for URL uploads, and for image bytes only while the store
-   * still holds them (the same bytes queued again by that key); otherwise the client must upload again.
+   * Sends a failed job's upload again, as a new job of the same key. A failed queued job keeps its
+   * bytes as long as its record, so this works for URL uploads and for image bytes alike. The bytes
+   * of an upload forwarded straight from its request (cut-through) were never stored: its client
+   * got the failure in its answer and must upload again.
    */
   async retry(jobId: string): Promise<AdminJobView> {
     const { store, payloads } = this.deps;
     const job = await this.job(jobId);
     if (job.status !== 'failed') throw new GatewayError('jobFinished', { message: `only failed jobs are retried; job "${jobId}" is ${job.status}` });
-    if (job.source.kind === 'payload') {
-      if (!(await payloads.has(job.source.ref))) throw new GatewayError('jobFinished', { message: `the image of job "${jobId}" is no longer stored: the client must upload it again` });
-      await payloads.retain(job.source.ref);
+    if (job.source.kind === 'payload' && !(await payloads.retain(job.source.ref))) {
+      throw new GatewayError('jobFinished', { message: `the image of job "${jobId}" is no longer stored: the client must upload it again` });
     }
     // The new job owns that reference. No Idempotency-Key: it would only find the failed job again.
     const request: UploadRequest = { ...uploadRequestOf(job), ...(job.callbackUrl && { callbackUrl: job.callbackUrl }) };
@@ -101,7 +101,7 @@ export class QueueOperator {
     return adminJobView(created);
   }
 
-  /** Forgets failed jobs now (their records otherwise stay for resultTtl). */
+  /** Forgets failed jobs now, and the payloads they kept (their records otherwise stay for resultTtl). */
   async purgeFailed(): Promise<number> {
     const failed = await this.deps.store.list({ status: 'failed', limit: purgeBatch });
     const removed = await Promise.all(failed.map((job) => this.deps.store.removeFinished(job.id)));

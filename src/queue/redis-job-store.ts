@@ -4,7 +4,7 @@ import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/connect.js';
 import { certainlyNotRun, classifyRedisError } from '../redis/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { removeFreed } from '../store/redis-payload-store.js';
+import type { PayloadLifetime } from '../store/redis-payload-lifetime.js';
 import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
 import type { ClaimResult, EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 import type { RedisSignals } from './queue-signals.js';
@@ -17,7 +17,7 @@ const listPage = 200;
 const refusalTtlMs = 3_600_000;
 
 /** The one place the enqueue script's status codes become outcomes. */
-function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & { kind: 'overloaded' | 'refused' } {
+function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & { kind: 'overloaded' | 'refused' | 'payloadGone' } {
   switch (code) {
     case 1:
       return 'created';
@@ -32,9 +32,15 @@ function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & 
       return { kind: 'overloaded', limit: 'perKey' };
     case -4:
       return { kind: 'refused' };
+    case -5:
+      return { kind: 'payloadGone' };
     default:
       throw new Error(`enqueueJob returned unknown status ${code}`);
   }
+}
+
+function payloadRef(job: JobRecord): string | undefined {
+  return job.source.kind === 'payload' ? job.source.ref : undefined;
 }
 
 function pairs(flat: string[]): Record<string, string> {
@@ -58,6 +64,8 @@ export class RedisJobStore implements JobStore {
     private readonly keys: RedisKeys,
     private readonly limits: StoreLimits,
     private readonly clock: Clock,
+    /** Keeps the chunks of the payloads jobs own alive, and applies what a finish or purge decides for them. */
+    private readonly payloads: PayloadLifetime,
     /** Announces finishes; without it (store-only tests) they are published untagged and not heard in process. */
     private readonly signals?: RedisSignals,
   ) {}
@@ -65,10 +73,11 @@ export class RedisJobStore implements JobStore {
   async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
     const digest = dedupeDigest(job);
     const useDedupe = this.limits.dedupe && digest !== undefined;
+    const ref = payloadRef(job);
     const [code, , ...flat] = await runScript<[number, string?, ...string[]]>(
       this.redis,
       'enqueueJob',
-      this.keys.enqueueKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest }),
+      this.keys.enqueueKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest, ref }),
       [
         job.id,
         job.keyId,
@@ -81,6 +90,7 @@ export class RedisJobStore implements JobStore {
         this.limits.maxJobsPerKey,
         job.idempotencyKey ? 1 : 0,
         useDedupe ? 1 : 0,
+        ref ?? '',
         ...Object.entries(encodeJob(job)).flat(),
       ],
     );
@@ -88,12 +98,16 @@ export class RedisJobStore implements JobStore {
     if (typeof outcome === 'object') return outcome;
     const stored = decodeJob(pairs(flat));
     if (!stored) throw new Error(`enqueueJob answered ${code} without the job`);
+    // The job may have just taken its payload over: its chunks are renewed now, not in a minute.
+    if (outcome === 'created' && ref) this.payloads.soon();
     return { kind: outcome, job: stored };
   }
 
   async settleLostEnqueue(jobId: string): Promise<JobRecord | undefined> {
     const flat = await runScript<string[]>(this.redis, 'refuseJob', this.keys.refuseKeys(jobId), [refusalTtlMs]);
-    return decodeJob(pairs(flat));
+    const job = decodeJob(pairs(flat));
+    if (job && payloadRef(job)) this.payloads.soon();
+    return job;
   }
 
   /**
@@ -148,10 +162,10 @@ export class RedisJobStore implements JobStore {
 
   private async finishOnce(leased: LeasedJob, outcome: JobOutcome): Promise<boolean> {
     const { job } = leased;
-    const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
+    const ref = payloadRef(job);
     const [field, value] = outcome.status === 'done' ? ['result', outcome.result] : ['error', outcome.error];
     const notice = this.signals?.finishNotice(job.id) ?? { channel: this.keys.queueChannel('finished'), message: `- ${job.id}` };
-    const [ended, ...freed] = await runScript<[number, ...string[]]>(this.redis, 'finishJob', this.keys.finishKeys({ id: job.id, keyId: job.keyId, ref }, leased.token), [
+    const [ended, ...chunks] = await runScript<[number, ...string[]]>(this.redis, 'finishJob', this.keys.finishKeys({ id: job.id, keyId: job.keyId, ref }, leased.token), [
       job.id,
       outcome.status,
       field,
@@ -162,10 +176,11 @@ export class RedisJobStore implements JobStore {
       notice.message,
       leased.token,
       outcome.attempts ?? '',
+      ref ?? '',
     ]);
     if (ended !== 1) return false;
     this.signals?.heardHere(job.id);
-    await removeFreed(this.redis, this.keys, freed);
+    if (ref) await this.payloads.follow(ref, chunks);
     return true;
   }
 
@@ -284,12 +299,12 @@ export class RedisJobStore implements JobStore {
   }
 
   async removeFinished(jobId: string): Promise<boolean> {
-    const k = this.keys;
-    const status = await this.redis.hget(k.queueJob(jobId), 'status');
-    if (status !== 'done' && status !== 'failed') return false;
-    // A finished job no longer changes: the check and the removal need no script.
-    await this.results(this.redis.multi().del(k.queueJob(jobId)).zrem(k.queueShared('finished'), jobId));
-    return true;
+    const job = await this.get(jobId);
+    if (!job) return false;
+    const ref = payloadRef(job);
+    const [removed, ...chunks] = await runScript<[number, ...string[]]>(this.redis, 'removeFinishedJob', this.keys.removeFinishedKeys({ id: jobId, ref }), [jobId]);
+    if (ref) await this.payloads.follow(ref, chunks);
+    return removed === 1;
   }
 
   async close(): Promise<void> {}

@@ -74,12 +74,18 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
   let signals: QueueSignals;
   if (backend.kind === 'redis') {
     const redisSignals = await RedisSignals.open(backend.redis, backend.keys);
-    store = new RedisJobStore(backend.redis, backend.keys, limits, clock, redisSignals);
+    store = new RedisJobStore(backend.redis, backend.keys, limits, clock, backend.payloads.lifetime, redisSignals);
     signals = redisSignals;
   } else {
-    const opened = await MemoryJobStore.open(backend.spoolDir, limits, clock);
-    // Payload reference counts live in memory: each recovered job takes its reference again.
-    for (const job of opened.recovered) if (job.source.kind === 'payload') await backend.payloads.retain(job.source.ref);
+    const { payloads } = backend;
+    // A failed job's payload goes with its record (done jobs released theirs when they ended).
+    const opened = await MemoryJobStore.open(backend.spoolDir, limits, clock, (job) => {
+      if (job.keepsPayload && job.source.kind === 'payload') payloads.release(job.source.ref).catch(() => {});
+    });
+    // Payload reference counts live in memory: each recovered job, and each failed one still kept,
+    // takes its reference again; payloads nobody took (a crash, an expired record) are removed.
+    for (const job of [...opened.recovered, ...opened.keeping]) if (job.source.kind === 'payload') await payloads.retain(job.source.ref);
+    await payloads.removeUnreferenced();
     if (opened.recovered.length > 0) deps.logger.info({ jobs: opened.recovered.length }, 'recovered queued jobs from the spool');
     signals = new LocalSignals();
     store = withFinishEffects(opened.store, backend.payloads, signals);
@@ -143,7 +149,7 @@ class FairUploadQueue implements UploadQueue {
       if (!(error instanceof UnsettledEnqueue)) await releaseOwnReference();
       throw new GatewayError('storeUnavailable', { retryAfterSeconds: storeRetrySeconds, cause: error });
     }
-    if (result.kind === 'refused') {
+    if (result.kind === 'refused' || result.kind === 'payloadGone') {
       await releaseOwnReference();
       throw new GatewayError('storeUnavailable', { retryAfterSeconds: storeRetrySeconds });
     }

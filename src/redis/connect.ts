@@ -108,8 +108,13 @@ function defineScripts(redis: RedisClient): void {
     const earlier = defined.get(match[1]!);
     if (earlier) throw new Error(`Redis scripts ${earlier} and ${file} in ${scriptsDir} share a name: rebuild (npm run build)`);
     defined.set(match[1]!, file);
-    redis.defineCommand(match[1]!, { lua: readFileSync(scriptsDir + file, 'utf8') });
+    redis.defineCommand(match[1]!, { lua: withIncludes(readFileSync(scriptsDir + file, 'utf8')) });
   }
+}
+
+/** Replaces each `--- @include "name"` line with `scripts/includes/name.lua`: functions several scripts share (as BullMQ does). */
+function withIncludes(lua: string): string {
+  return lua.replace(/^--- @include "([\w-]+)"$/gm, (_line, name: string) => readFileSync(`${scriptsDir}includes/${name}.lua`, 'utf8'));
 }
 
 type ScriptArg = string | number | Buffer;

@@ -62,9 +62,18 @@ export class RedisKeys {
     return `${this.prefix}apikey:${secretHash}`;
   }
 
-  /** Hash of one payload by content address: which blob holds its bytes, their size, chunk count and references. */
+  /**
+   * Hash of one payload by content address: which blob holds its bytes, their size and chunk count,
+   * the jobs that own it (`refs`), the requests holding it (`holds`, until `held`) and the failed
+   * records keeping it (`kept`, until `keep`). See src/store/redis-payload-lifetime.ts.
+   */
   payloadMeta(sha256: string): string {
     return `${this.queueBase()}payload:${sha256}`;
+  }
+
+  /** ZSET of the payloads jobs own (SHA-256 -> epoch ms their chunks are known to live until), for their renewal. */
+  payloadRenewals(): string {
+    return `${this.queueBase()}payload-renewals`;
   }
 
   /** One chunk (≤ 256 KB) of a blob; untagged, so a payload's chunks spread over the Cluster. */
@@ -115,8 +124,11 @@ export class RedisKeys {
     return `${this.queueBase()}${name}`;
   }
 
-  /** Keys of an enqueue: queue state, the job, its key's list, its Idempotency-Key and dedupe entries, its refusal mark. */
-  enqueueKeys(job: { id: string; keyId: string; idempotency?: string | undefined; dedupe?: string | undefined }): string[] {
+  /**
+   * Keys of an enqueue: queue state, the job, its key's list, its Idempotency-Key and dedupe entries,
+   * its refusal mark, its payload's metadata (the job takes it over) and the payload renewals.
+   */
+  enqueueKeys(job: { id: string; keyId: string; idempotency?: string | undefined; dedupe?: string | undefined; ref?: string | undefined }): string[] {
     return [
       this.queueShared('state'),
       this.queueShared('active'),
@@ -126,6 +138,8 @@ export class RedisKeys {
       this.queueIdempotency(job.keyId, job.idempotency ?? ''),
       this.queueDedupe(job.keyId, job.dedupe ?? ''),
       this.queueRefused(job.id),
+      this.payloadMeta(job.ref ?? ''),
+      this.payloadRenewals(),
     ];
   }
 
@@ -139,7 +153,10 @@ export class RedisKeys {
     return [...(['state', 'active', 'waiting', 'leases', 'delayed'] as const).map((name) => this.queueShared(name)), this.queueLease(token)];
   }
 
-  /** Keys of a finish: every queue set, the job, its key's list, its payload's metadata (released in the same step), the lease's token entry. */
+  /**
+   * Keys of a finish: every queue set, the job, its key's list, its payload's metadata (released or
+   * kept in the same step), the lease's token entry, the payload renewals.
+   */
   finishKeys(job: { id: string; keyId: string; ref?: string | undefined }, token: string): string[] {
     return [
       ...(['state', 'active', 'waiting', 'leases', 'delayed', 'finished'] as const).map((name) => this.queueShared(name)),
@@ -147,7 +164,13 @@ export class RedisKeys {
       this.queueWaiting(job.keyId),
       this.payloadMeta(job.ref ?? ''),
       this.queueLease(token),
+      this.payloadRenewals(),
     ];
+  }
+
+  /** Keys of purging a finished job: the job, the finished set, its payload's metadata (a failed job's is kept until then). */
+  removeFinishedKeys(job: { id: string; ref?: string | undefined }): string[] {
+    return [this.queueJob(job.id), this.queueShared('finished'), this.payloadMeta(job.ref ?? '')];
   }
 
   /** Keys of a cut-through claim: active keys (the backlog), the job, its Idempotency-Key and dedupe entries. */
@@ -175,9 +198,14 @@ export class RedisKeys {
     return [this.queueJob(jobId), this.queueRefused(jobId)];
   }
 
-  /** Keys of storing a payload's metadata (commit) or dropping one reference (release). */
+  /** Keys of storing a payload's metadata (commit), taking a hold on it (retain) or dropping one (release). */
   payloadKeys(sha256: string): string[] {
     return [this.payloadMeta(sha256)];
+  }
+
+  /** Keys of checking what a payload's chunks must become: its metadata, the payload renewals. */
+  payloadChunkKeys(sha256: string): string[] {
+    return [this.payloadMeta(sha256), this.payloadRenewals()];
   }
 
   /** Pub/sub channels: `enqueued` wakes dispatchers, `finished` wakes synchronous waiters on every instance. */

@@ -7,7 +7,6 @@ import { describeTarget, redisTargetOf, type RedisTarget } from '../redis/target
 import { RedisPayloadStore } from './redis-payload-store.js';
 import { lockSpool } from './spool-lock.js';
 import { SpoolPayloadStore } from './spool-payload-store.js';
-import type { PayloadStore } from './payload-store.js';
 
 /**
  * Where the gateway keeps its state: a shared Redis — one server, Sentinel or Cluster — (many
@@ -20,12 +19,12 @@ export type StoreBackend =
       redis: RedisClient;
       keys: RedisKeys;
       target: RedisTarget;
-      payloads: PayloadStore;
+      payloads: RedisPayloadStore;
       /** Whether the store can run what requests need right now (a real script call), for /readyz. */
       health(): Promise<StoreHealth>;
       close(): Promise<void>;
     }
-  | { kind: 'memory'; spoolDir: string; payloads: PayloadStore; health(): Promise<StoreHealth>; close(): Promise<void> };
+  | { kind: 'memory'; spoolDir: string; payloads: SpoolPayloadStore; health(): Promise<StoreHealth>; close(): Promise<void> };
 
 export interface BackendOptions {
   /** Told when a reconnect reaches a deployment other than the configured one (start-up throws instead). */
@@ -38,7 +37,11 @@ export async function openBackend(config: Config, options: BackendOptions = {}):
   if (target) {
     const redis = createRedis(target, { commandTimeoutMs: config.store.commandTimeout });
     const keys = new RedisKeys(prefix);
-    const close = () => redis.quit().then(() => {}, () => redis.disconnect());
+    const payloads = new RedisPayloadStore(redis, keys, { resultTtlMs: config.queue.resultTtl });
+    const close = async () => {
+      await payloads.lifetime.close();
+      await redis.quit().then(() => {}, () => redis.disconnect());
+    };
     // Start even while Redis is away: requests answer 503 and the client reconnects by itself.
     const ready = await waitReady(redis).then(() => true, () => false);
     if (ready) {
@@ -59,7 +62,8 @@ export async function openBackend(config: Config, options: BackendOptions = {}):
         if (error instanceof RedisSetupError) options.onMisconfigured?.(error);
       });
     });
-    return { kind: 'redis', redis, keys, target, payloads: new RedisPayloadStore(redis, keys), health: () => probeStore(redis, keys), close };
+    payloads.lifetime.start();
+    return { kind: 'redis', redis, keys, target, payloads, health: () => probeStore(redis, keys), close };
   }
   // Before anything in the spool is read or swept: it may belong to a running process.
   const lock = await lockSpool(spoolDir);

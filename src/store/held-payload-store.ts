@@ -75,9 +75,10 @@ export class HeldPayloadStore implements PayloadStore {
     return 'file' in held ? createReadStream(held.file, { highWaterMark: 256 * 1024 }) : Readable.from(held.chunks, { objectMode: false });
   }
 
-  async retain(ref: string): Promise<void> {
+  async retain(ref: string): Promise<boolean> {
     const held = this.held.get(ref);
     if (held) held.refs += 1;
+    return held !== undefined;
   }
 
   async release(ref: string): Promise<void> {

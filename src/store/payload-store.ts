@@ -17,8 +17,8 @@ export interface PayloadStore {
   put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload>;
   /** The bytes, streamed in chunks (never loaded whole). */
   open(ref: string): Readable;
-  /** Takes one more reference (e.g. a job recovered after a restart). */
-  retain(ref: string): Promise<void>;
+  /** Takes one more reference (a job recovered after a restart, a failed job retried); false when the bytes are not stored. */
+  retain(ref: string): Promise<boolean>;
   /** Drops one reference; the bytes are deleted with the last one. */
   release(ref: string): Promise<void>;
   /** Whether the bytes exist. */

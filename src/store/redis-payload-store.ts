@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { PayloadIntake, toBuffer } from './payload-intake.js';
 import type { PayloadStore, StoredPayload } from './payload-store.js';
+import { holdTtlMs, PayloadLifetime, stagingTtlMs } from './redis-payload-lifetime.js';
 
 /**
  * Bytes go to Redis in chunks of exactly this size (the last one shorter), each its own key: no
@@ -14,20 +16,24 @@ import type { PayloadStore, StoredPayload } from './payload-store.js';
  * exactly 256 KiB values were measured taking 328 KiB each (28% more memory), these 254.5 KiB.
  */
 export const chunkBytes = 256 * 1024 - 64;
-/** Chunks of a payload still streaming in expire by themselves if their writer dies. */
-const stagingTtlMs = 3_600_000;
 
 /**
  * Payloads in Redis: chunks `payload:<blob>:<n>` (untagged, spread over slots) and, under the queue's
- * tag, metadata by content address `{queue}:payload:<sha256>` = { blob, size, chunks, refs }. The
- * chunks are written while the upload streams in (one in flight: a slow Redis slows the client
- * down instead of filling memory), made permanent, then the metadata is recorded in one script.
+ * tag, metadata by content address `{queue}:payload:<sha256>`. The chunks are written while the
+ * upload streams in (one in flight: a slow Redis slows the client down instead of filling memory),
+ * then the metadata is recorded in one script, which takes the request's hold. Nothing here is ever
+ * persistent: see PayloadLifetime for how long each part lives, and who owns it.
  */
 export class RedisPayloadStore implements PayloadStore {
+  readonly lifetime: PayloadLifetime;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
+    options: { resultTtlMs: number },
+  ) {
+    this.lifetime = new PayloadLifetime(redis, keys, options.resultTtlMs);
+  }
 
   async put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload> {
     const blob = randomUUID();
@@ -35,6 +41,7 @@ export class RedisPayloadStore implements PayloadStore {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let written = 0;
+    const startedAt = performance.now();
     const write = async (data: Buffer) => {
       await this.redis.set(this.keys.payloadChunk(blob, written), data, 'PX', stagingTtlMs);
       written++;
@@ -53,15 +60,18 @@ export class RedisPayloadStore implements PayloadStore {
         }
       }
       if (pendingBytes > 0) await write(Buffer.concat(pending, pendingBytes));
-      // Permanent before the metadata names them: a crash in between leaves chunks, never a payload without bytes.
-      await Promise.all(this.chunkKeys(blob, written).map((key) => this.redis.persist(key)));
+      // After a long upload the first chunks get their full staging TTL again: every chunk outlives the commit's hold.
+      if (performance.now() - startedAt > stagingTtlMs / 2) await Promise.all(this.chunkKeys(blob, written).map((key) => this.redis.pexpire(key, stagingTtlMs)));
     } catch (error) {
-      await this.removeChunks(blob, written).catch(() => {});
+      await this.lifetime.remove(this.chunkKeys(blob, written)).catch(() => {});
       throw error;
     }
     const stored = intake.finish();
-    const [own] = await runScript<[number, number]>(this.redis, 'commitPayload', this.keys.payloadKeys(stored.ref), [blob, stored.size, written]);
-    if (own === 0) await this.removeChunks(blob, written);
+    // A commit whose reply is lost may still run: its chunks are then named, so they are left to expire, not deleted.
+    const [own, oldBlob, oldCount] = await runScript<[number, string?, string?]>(this.redis, 'commitPayload', this.keys.payloadKeys(stored.ref), [blob, stored.size, written, holdTtlMs]);
+    // Copies no payload names any more; they expire by themselves if this fails.
+    const unneeded = own === 0 ? this.chunkKeys(blob, written) : oldBlob ? this.chunkKeys(oldBlob, Number(oldCount)) : [];
+    await this.lifetime.remove(unneeded).catch(() => {});
     return stored;
   }
 
@@ -88,38 +98,19 @@ export class RedisPayloadStore implements PayloadStore {
     );
   }
 
-  async retain(ref: string): Promise<void> {
-    await this.redis.hincrby(this.keys.payloadMeta(ref), 'refs', 1);
+  async retain(ref: string): Promise<boolean> {
+    return (await runScript<number>(this.redis, 'holdPayload', this.keys.payloadKeys(ref), [holdTtlMs])) === 1;
   }
 
   async release(ref: string): Promise<void> {
-    const freed = await runScript<string[]>(this.redis, 'releasePayload', this.keys.payloadKeys(ref), []);
-    await removeFreed(this.redis, this.keys, freed);
+    await this.lifetime.follow(ref, await runScript<string[]>(this.redis, 'releasePayload', this.keys.payloadKeys(ref), []));
   }
 
   async has(ref: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.payloadMeta(ref))) === 1;
   }
 
-  private removeChunks(blob: string, count: number): Promise<void> {
-    return removeChunks(this.redis, this.keys, blob, count);
-  }
-
   private chunkKeys(blob: string, count: number): string[] {
-    return chunkKeys(this.keys, blob, count);
+    return this.lifetime.chunkKeys(blob, count);
   }
-}
-
-/** Deletes the chunks a script reported freed (`[blob, count]`, or nothing): finishing a job frees them too. */
-export async function removeFreed(redis: RedisClient, keys: RedisKeys, freed: string[] | undefined): Promise<void> {
-  if (freed && freed.length >= 2) await removeChunks(redis, keys, freed[0]!, Number(freed[1]));
-}
-
-/** One UNLINK per chunk: they live on different slots, which one multi-key command may not span. */
-async function removeChunks(redis: RedisClient, keys: RedisKeys, blob: string, count: number): Promise<void> {
-  await Promise.all(chunkKeys(keys, blob, count).map((key) => redis.unlink(key)));
-}
-
-function chunkKeys(keys: RedisKeys, blob: string, count: number): string[] {
-  return Array.from({ length: count }, (_, index) => keys.payloadChunk(blob, index));
 }

@@ -11,7 +11,8 @@ import type { PayloadStore, StoredPayload } from './payload-store.js';
 /**
  * The embedded store's payloads: files in `<spoolDir>/payloads`, named by SHA-256, written to a
  * temporary name and renamed once complete, so a crash never leaves a half file under a real name.
- * Reference counts live in memory; after a restart the queue retains the payloads of the jobs it recovers.
+ * Reference counts live in memory; after a restart the queue retains the payloads of the jobs it recovers
+ * and removes the rest (`removeUnreferenced`).
  */
 export class SpoolPayloadStore implements PayloadStore {
   private readonly dir: string;
@@ -62,8 +63,10 @@ export class SpoolPayloadStore implements PayloadStore {
     return createReadStream(this.path(ref), { highWaterMark: 256 * 1024 });
   }
 
-  async retain(ref: string): Promise<void> {
+  async retain(ref: string): Promise<boolean> {
+    if (!(await this.has(ref))) return false;
     this.refs.set(ref, (this.refs.get(ref) ?? 0) + 1);
+    return true;
   }
 
   async release(ref: string): Promise<void> {
@@ -74,6 +77,16 @@ export class SpoolPayloadStore implements PayloadStore {
     }
     this.refs.delete(ref);
     await rm(this.path(ref), { force: true });
+  }
+
+  /**
+   * Removes every file no reference was taken on: called at start, once the recovered jobs (and the
+   * failed ones still kept) have retained theirs, it drops what a crash or an expired record left.
+   */
+  async removeUnreferenced(): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      if (!this.refs.has(name)) await rm(join(this.dir, name), { force: true });
+    }
   }
 
   async has(ref: string): Promise<boolean> {

@@ -22,7 +22,7 @@ export function useRedisUploadServer(maxUploadBytes: number): RedisUploadFixture
   const fixture = {} as RedisUploadFixture;
   beforeAll(async () => {
     redis = await connectRedis();
-    fixture.payloads = new RedisPayloadStore(redis, new RedisKeys(prefix));
+    fixture.payloads = new RedisPayloadStore(redis, new RedisKeys(prefix), { resultTtlMs: 86_400_000 });
     fixture.server = await startUploadServer(fixture.payloads, maxUploadBytes);
     fixture.storedKeys = () => redis.keys(`${prefix}*`);
   });

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** Each store, and a way to list everything it holds (finished or half-written). */
 const stores = [
-  { name: 'redis', make: async () => new RedisPayloadStore(redis, new RedisKeys(prefix)), held: () => redis.keys(`${prefix}*`) },
+  { name: 'redis', make: async () => new RedisPayloadStore(redis, new RedisKeys(prefix), { resultTtlMs: 86_400_000 }), held: () => redis.keys(`${prefix}*`) },
   {
     name: 'spool',
     make: async () => {

@@ -20,10 +20,9 @@ describe.each(storeKinds)('%s store: backpressure', (kind) => {
   it('refuses the upload past the bytes limit', async () => {
     const clock = () => 1_700_000_000_000;
     const store = await sandbox.store(kind, clock, { maxBytes: 250 });
-    const source = (n: number) => ({ kind: 'payload', ref: String(n).repeat(64), size: 100, mime: 'image/png' }) as const;
-    await store.enqueue(job('app', clock(), { source: source(1) }), 1);
-    await store.enqueue(job('app', clock(), { source: source(2) }), 1);
-    expect(await store.enqueue(job('app', clock(), { source: source(3) }), 1)).toEqual({ kind: 'overloaded', limit: 'bytes' });
+    await store.enqueue(job('app', clock(), { source: await sandbox.payload(kind, 1) }), 1);
+    await store.enqueue(job('app', clock(), { source: await sandbox.payload(kind, 2) }), 1);
+    expect(await store.enqueue(job('app', clock(), { source: await sandbox.payload(kind, 3) }), 1)).toEqual({ kind: 'overloaded', limit: 'bytes' });
   });
 
   it('answers 503/1020 with a Retry-After from the drain rate when the queue is full', async () => {

@@ -5,8 +5,6 @@ let sandbox: Sandbox;
 beforeEach(async () => (sandbox = await Sandbox.open()));
 afterEach(() => sandbox.cleanup());
 
-const payload = { kind: 'payload', ref: 'a'.repeat(64), size: 100, mime: 'image/png' } as const;
-
 describe.each(storeKinds)('%s store: repeated uploads', (kind) => {
   it('returns the existing job for a repeated Idempotency-Key of the same key only', async () => {
     const clock = manualClock();
@@ -23,6 +21,7 @@ describe.each(storeKinds)('%s store: repeated uploads', (kind) => {
   it('returns the earlier job for identical bytes from the same key, and a new one once it failed', async () => {
     const clock = manualClock();
     const store = await sandbox.store(kind, clock);
+    const payload = await sandbox.payload(kind, 7);
     const first = await store.enqueue(job('app', clock(), { source: payload }), 1);
     const same = await store.enqueue(job('app', clock(), { source: payload }), 1);
     expect(same.kind).toBe('existing');
@@ -35,6 +34,7 @@ describe.each(storeKinds)('%s store: repeated uploads', (kind) => {
   it('keeps identical bytes from different keys as separate jobs', async () => {
     const clock = manualClock();
     const store = await sandbox.store(kind, clock);
+    const payload = await sandbox.payload(kind, 7);
     await store.enqueue(job('app', clock(), { source: payload }), 1);
     expect((await store.enqueue(job('other', clock(), { source: payload }), 1)).kind).toBe('created');
   });

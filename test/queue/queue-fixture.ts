@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
@@ -17,7 +18,7 @@ import { RedisKeys } from '../../src/redis/keys.js';
 import type { StoreBackend } from '../../src/store/backend.js';
 import { RedisPayloadStore } from '../../src/store/redis-payload-store.js';
 import { SpoolPayloadStore } from '../../src/store/spool-payload-store.js';
-import type { UploadRequest } from '../../src/uploads/types.js';
+import type { UploadRequest, UploadSource } from '../../src/uploads/types.js';
 import type { Lane, UpstreamAnswer, UpstreamClient } from '../../src/upstream/types.js';
 import { connectRedis, redisUrl, removePrefix, testPrefix } from '../support/redis.js';
 import { probeStore } from '../../src/redis/deployment-check.js';
@@ -45,7 +46,7 @@ export class Sandbox {
     if (kind === 'redis') {
       const keys = new RedisKeys(this.prefix);
       const target = parseRedisUrl(redisUrl());
-      return { kind, redis: this.redis, keys, target, payloads: new RedisPayloadStore(this.redis, keys), health: () => probeStore(this.redis, keys), close: async () => {} };
+      return { kind, redis: this.redis, keys, target, payloads: new RedisPayloadStore(this.redis, keys, { resultTtlMs: defaultLimits.resultTtlMs }), health: () => probeStore(this.redis, keys), close: async () => {} };
     }
     const payloads = new SpoolPayloadStore(this.spoolDir);
     await payloads.init();
@@ -54,8 +55,17 @@ export class Sandbox {
 
   async store(kind: StoreKind, clock: Clock, limits: Partial<StoreLimits> = {}): Promise<JobStore> {
     const all = { ...defaultLimits, ...limits };
-    if (kind === 'redis') return new RedisJobStore(this.redis, new RedisKeys(this.prefix), all, clock);
+    if (kind === 'redis') {
+      const keys = new RedisKeys(this.prefix);
+      return new RedisJobStore(this.redis, keys, all, clock, new RedisPayloadStore(this.redis, keys, { resultTtlMs: all.resultTtlMs }).lifetime);
+    }
     return (await MemoryJobStore.open(this.spoolDir, all, clock)).store;
+  }
+
+  /** A payload source whose bytes (`size` of them, the same for the same `seed`) are in the kind's payload store: a Redis enqueue refuses a job whose bytes are not. */
+  async payload(kind: StoreKind, seed: number, size = 100): Promise<UploadSource & { kind: 'payload' }> {
+    const stored = await (await this.backend(kind)).payloads.put(Readable.from([Buffer.alloc(size, seed)]), Number.POSITIVE_INFINITY);
+    return { kind: 'payload', ref: stored.ref, size: stored.size, mime: 'image/png' };
   }
 
   async cleanup(): Promise<void> {

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 /** Each store, and what it holds right now (keys or files), to prove a refused upload leaves nothing. */
 const stores: Array<[string, () => Promise<PayloadStore>, () => Promise<string[]>]> = [
-  ['redis', async () => new RedisPayloadStore(redis, new RedisKeys(prefix)), async () => redis.keys(`${prefix}*`)],
+  ['redis', async () => new RedisPayloadStore(redis, new RedisKeys(prefix), { resultTtlMs: 86_400_000 }), async () => redis.keys(`${prefix}*`)],
   [
     'spool',
     async () => {

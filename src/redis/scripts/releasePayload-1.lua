@@ -1,13 +1,16 @@
 --[[
-  Drops one reference on a payload; the metadata goes with the last one, and the caller deletes
-  the chunks (they live in other slots, so no script can).
+  Drops a request's hold on a payload (the request was refused, or its job was never created). A
+  payload no job owns and nothing else holds or keeps goes now; one still held or kept expires as
+  settlePayload says.
   Input:
     KEYS[1] payload metadata hash
   Output:
-    { blob id, chunk count } when this was the last reference; {} otherwise (or when unknown)
+    {} the chunks stay as they are; { blob, chunk count, epoch ms } what becomes of them (see settlePayload)
 ]]
+--- @include "settlePayload"
+
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
-if redis.call('HINCRBY', KEYS[1], 'refs', -1) > 0 then return {} end
-local blob = redis.call('HMGET', KEYS[1], 'blob', 'chunks')
-redis.call('DEL', KEYS[1])
-return { blob[1], blob[2] }
+local holds = redis.call('HINCRBY', KEYS[1], 'holds', -1)
+if holds > 0 or tonumber(redis.call('HGET', KEYS[1], 'refs') or '0') > 0 then return {} end
+local time = redis.call('TIME')
+return settlePayload(KEYS[1], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))

@@ -11,15 +11,22 @@
     KEYS[6] Idempotency-Key entry (ignored unless ARGV[10] = 1)
     KEYS[7] dedupe entry (ignored unless ARGV[11] = 1)
     KEYS[8] the job id's refusal mark (set by refuseJob when the gateway answered 503 for it)
+    KEYS[9] the job's payload metadata hash (a name that does not exist when the job has no payload)
+    KEYS[10] payload renewals ZSET
     ARGV[1] job id, ARGV[2] key id, ARGV[3] key weight, ARGV[4] payload bytes, ARGV[5] now (ms),
     ARGV[6] result TTL (ms), ARGV[7] max jobs, ARGV[8] max bytes, ARGV[9] max jobs per key,
-    ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0), ARGV[12..] job field/value pairs
+    ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0), ARGV[12] payload SHA-256 ('' for
+    none), ARGV[13..] job field/value pairs
   The job id is chosen by the gateway, so running this twice (a reply lost, the call repeated)
   creates one job.
+  The new job takes over the request's hold on its payload: the payload is the job's from here
+  (persistent, and listed for its chunks' renewal when it is the first job to own it), and goes
+  when the job ends (finishJob).
   Output:
     {1, id, job...} created (or already created by this same id); {2, id, job...} existing job for the
     Idempotency-Key; {3, id, job...} existing job for the same bytes; job... is its hash as field/value pairs.
-    {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key; {-4} this id was refused
+    {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key; {-4} this id was refused;
+    {-5} the payload is no longer stored (its hold expired before the enqueue arrived)
   A job the cut-through claimed under this id (claimDirectJob) is taken over: its entries already
   name it, and its record loses the direct mark and the expiry.
 ]]
@@ -47,6 +54,8 @@ if ARGV[11] == '1' then
   if existing ~= ARGV[1] and alive(existing) then return answer(3, existing) end
 end
 
+if ARGV[12] ~= '' and redis.call('EXISTS', KEYS[9]) == 0 then return {-5} end
+
 local keyId = ARGV[2]
 local size = tonumber(ARGV[4])
 if tonumber(redis.call('HGET', KEYS[1], 'jobs') or '0') + 1 > tonumber(ARGV[7]) then return {-1} end
@@ -56,7 +65,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'n:' .. keyId) or '0') + 1 > tonumber(AR
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HDEL', KEYS[4], 'direct', 'lane')
 redis.call('PERSIST', KEYS[4])
-redis.call('HSET', KEYS[4], unpack(ARGV, 12))
+redis.call('HSET', KEYS[4], unpack(ARGV, 13))
 redis.call('HSET', KEYS[4], 'seq', seq)
 redis.call('HINCRBY', KEYS[1], 'jobs', 1)
 redis.call('HINCRBY', KEYS[1], 'bytes', size)
@@ -71,4 +80,10 @@ if not redis.call('ZSCORE', KEYS[2], keyId) then
 end
 if ARGV[10] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[6]) end
 if ARGV[11] == '1' then redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[6]) end
+if ARGV[12] ~= '' then
+  redis.call('PERSIST', KEYS[9])
+  -- The first owner's chunks are known to live only as long as the hold: renewed at once (score 0: due now).
+  if redis.call('HINCRBY', KEYS[9], 'refs', 1) == 1 then redis.call('ZADD', KEYS[10], 0, ARGV[12]) end
+  if redis.call('HINCRBY', KEYS[9], 'holds', -1) <= 0 then redis.call('HDEL', KEYS[9], 'holds', 'held') end
+end
 return answer(1, ARGV[1])

@@ -1,9 +1,11 @@
 --[[
   Ends a job with its result or error (the first answer wins), wherever it is: leased, or already
-  back in its key's list after its lease expired. In the same step it drops the job's payload
-  reference and announces the finish, so no instance sees one without the others. Its record is
+  back in its key's list after its lease expired. In the same step it drops the job's ownership of
+  its payload and announces the finish, so no instance sees one without the others. Its record is
   kept for the result TTL; per-key fields of the queue state go once the key has no job left, and
   the whole state hash once the queue is empty (an idle queue leaves no keys behind).
+  A failed job keeps its payload as long as its record (so an operator can retry it): the payload
+  then expires with the record, unless another job owns it; removeFinishedJob lets it go sooner.
   Input:
     KEYS[1] queue state hash
     KEYS[2] active keys ZSET
@@ -15,21 +17,25 @@
     KEYS[8] the job's key's waiting list
     KEYS[9] the job's payload metadata hash (a name that does not exist when the job has no payload)
     KEYS[10] the caller's lease token entry (removed: the lease ends here)
+    KEYS[11] payload renewals ZSET
     ARGV[1] job id, ARGV[2] status (done|failed), ARGV[3] field (result|error), ARGV[4] its JSON,
     ARGV[5] result TTL (ms), ARGV[6] most finished jobs listed, ARGV[7] channel, ARGV[8] message,
     ARGV[9] lease token of the caller ('' when it holds none),
-    ARGV[10] upstream attempts in all ('' = keep the job's count)
+    ARGV[10] upstream attempts in all ('' = keep the job's count), ARGV[11] payload SHA-256 ('' for none)
   Time (finishedAt) is Redis's own.
   Output:
-    {1} ended now (or by this same lease, its reply lost), {1, blob, chunks} and the payload's last
-    reference was dropped (the caller deletes those chunks); {0} already ended or unknown
+    {1} ended now (or by this same lease, its reply lost); {1, blob, chunks, epoch ms} and no job
+    owns the payload any more: the caller applies that to its chunks (see settlePayload);
+    {0} already ended or unknown
 ]]
+--- @include "settlePayload"
+
 local status = redis.call('HGET', KEYS[7], 'status')
 if not status then return {0} end
 if status == 'done' or status == 'failed' then
   if ARGV[9] ~= '' and redis.call('HGET', KEYS[7], 'finishedBy') == ARGV[9] then
-    local freed = redis.call('HMGET', KEYS[7], 'freedBlob', 'freedChunks')
-    if freed[1] then return {1, freed[1], freed[2]} end
+    local chunks = redis.call('HMGET', KEYS[7], 'chunkBlob', 'chunkCount', 'chunkUntil')
+    if chunks[1] then return {1, chunks[1], chunks[2], tonumber(chunks[3])} end
     return {1}
   end
   return {0}
@@ -75,11 +81,22 @@ redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -tonumber(ARGV[6]) - 1)
 redis.call('PEXPIRE', KEYS[6], ARGV[5])
 
 local reply = {1}
-if redis.call('EXISTS', KEYS[9]) == 1 and redis.call('HINCRBY', KEYS[9], 'refs', -1) <= 0 then
-  local blob = redis.call('HMGET', KEYS[9], 'blob', 'chunks')
-  redis.call('DEL', KEYS[9])
-  redis.call('HSET', KEYS[7], 'freedBlob', blob[1], 'freedChunks', blob[2])
-  reply = {1, blob[1], blob[2]}
+if redis.call('EXISTS', KEYS[9]) == 1 then
+  local refs = redis.call('HINCRBY', KEYS[9], 'refs', -1)
+  if ARGV[2] == 'failed' then
+    local keep = now + tonumber(ARGV[5])
+    redis.call('HINCRBY', KEYS[9], 'kept', 1)
+    if keep > tonumber(redis.call('HGET', KEYS[9], 'keep') or '0') then redis.call('HSET', KEYS[9], 'keep', keep) end
+    redis.call('HSET', KEYS[7], 'keepsPayload', 'true')
+  end
+  if refs <= 0 then
+    redis.call('HDEL', KEYS[9], 'refs')
+    redis.call('ZREM', KEYS[11], ARGV[11])
+    local chunks = settlePayload(KEYS[9], now)
+    -- Kept for a repeat of this finish by the same lease (its reply lost): it gets the same answer.
+    redis.call('HSET', KEYS[7], 'chunkBlob', chunks[1], 'chunkCount', chunks[2], 'chunkUntil', chunks[3])
+    reply = {1, chunks[1], chunks[2], chunks[3]}
+  end
 end
 redis.call('PUBLISH', ARGV[7], ARGV[8])
 return reply
