@@ -22,10 +22,12 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
   }
 }
 
-describe.each([
+const stores: Array<[name: string, redisUrl: () => string | null]> = [
   ['redis', () => redisUrl()],
   ['embedded', () => null],
-] as const)('%s store: retrying a failed image upload', (store, url) => {
+];
+
+describe.each(stores)('%s store: retrying a failed image upload', (store, url) => {
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const appKey = `k_app1_${randomBytes(12).toString('hex')}`;
   let simulator: Simulator;
