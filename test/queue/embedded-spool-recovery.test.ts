@@ -39,3 +39,28 @@ it('sends every job a crashed embedded gateway had accepted, the one in flight f
   }, { timeout: 5_000, interval: 50 });
   await queue.stop(0);
 });
+
+it('keeps a failed job’s payload across a restart while its record is kept, and removes the payloads no record needs', async () => {
+  const before = await sandbox.backend('memory');
+  let now = 1_700_000_000_000;
+  const clock = () => now;
+  const { store } = await MemoryJobStore.open(sandbox.spoolDir, defaultLimits, clock);
+  const failing = await before.payloads.put(bytes(1), 1000);
+  const job = newJobRecord('failed-1', { keyId: 'app', source: { kind: 'payload', ref: failing.ref, size: failing.size, mime: 'image/png' }, fields: {} }, now);
+  await store.enqueue(job, 1);
+  await store.finish((await store.dequeue('lane1'))!, { status: 'failed', error: { kind: 'upstreamFailed', code: 1021, status: 502, message: 'Image is corrupt' } });
+  // Bytes a crash left with no job: nothing will ever release them.
+  const orphan = await before.payloads.put(bytes(2), 1000);
+
+  const config = queueConfig({ queue: { resultTtl: defaultLimits.resultTtlMs }, upstream: lanesConfig(1, '100/10s') });
+  const restarted = await openQueue(sandbox, 'memory', config, new ScriptedUpstream(), { clock });
+  expect(await before.payloads.has(failing.ref)).toBe(true);
+  expect(await before.payloads.has(orphan.ref)).toBe(false);
+  await restarted.stop(0);
+
+  // Past the result TTL the record expires at the next start, and its payload with it.
+  now += defaultLimits.resultTtlMs + 1;
+  const later = await openQueue(sandbox, 'memory', config, new ScriptedUpstream(), { clock });
+  expect(await before.payloads.has(failing.ref)).toBe(false);
+  await later.stop(0);
+});
