@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/catalogue.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { LaneGrant } from '../upstream/lane-pool.js';
 import { forward, type ForwardDeps } from './forward.js';
+import { reportJobEnded } from './job-ended.js';
 import type { JobRecord } from './job-record.js';
 import type { ClaimResult, JobOutcome, JobStore } from './job-store.js';
 
@@ -53,8 +54,8 @@ export class CutThrough {
       return true;
     });
     const [first] = await Promise.all([ended, reconciled]);
-    // Counted as the dispatcher counts a job it ends (once: unless the claim had lapsed and a repeat took over).
-    if (first) metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
+    // Reported once: unless the claim had lapsed and a repeat took over. (No callback: a job that asks for one is queued.)
+    if (first) reportJobEnded(this.deps, job, outcome);
     const { direct: _direct, ...finished } = claimed;
     return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() } };
   }

@@ -7,6 +7,7 @@ import type { PayloadStore } from '../store/payload-store.js';
 import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
 import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
+import { reportJobEnded } from './job-ended.js';
 import { jobLogFields, storedError, uploadRequestOf } from './job-record.js';
 import type { JobOutcome, JobStore, LeasedJob } from './job-store.js';
 import type { QueueSignals } from './queue-signals.js';
@@ -216,15 +217,8 @@ export class Dispatcher {
   }
 
   private async end(leased: LeasedJob, outcome: JobOutcome): Promise<void> {
-    const { store, callbacks } = this.deps;
-    const { job } = leased;
     // Finishing also releases the payload and tells waiters; only the call that ended the job reports it (first answer wins).
-    if (!(await store.finish(leased, outcome))) return;
-    this.deps.metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
-    if (job.callbackUrl && callbacks) {
-      const body = outcome.status === 'done' ? { id: job.id, status: 'done', data: outcome.result } : { id: job.id, status: 'failed', error: outcome.error };
-      callbacks.send(job.callbackUrl, body, job.keyId);
-    }
+    if (await this.deps.store.finish(leased, outcome)) reportJobEnded(this.deps, leased.job, outcome);
   }
 }
 

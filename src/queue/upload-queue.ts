@@ -116,7 +116,7 @@ class FairUploadQueue implements UploadQueue {
     this.dispatcher = new Dispatcher({ config, store, pool, upstream, payloads: deps.backend.payloads, signals, metrics, logger, clock, ...(callbacks ? { callbacks } : {}) });
     if (deps.held) this.cutThrough = new CutThrough({ config, store, pool, upstream, held: deps.held, metrics, logger, clock });
     signals.onFinished((jobId) => this.waiters.get(jobId)?.forEach((wake) => wake()));
-    this.operator = new QueueOperator({ store, signals, pool, holds: pool.holds!, payloads: deps.backend.payloads, metrics, submit: (request, options) => this.submit(request, options) });
+    this.operator = new QueueOperator({ store, signals, pool, holds: pool.holds!, payloads: deps.backend.payloads, metrics, callbacks, submit: (request, options) => this.submit(request, options) });
   }
 
   /**
