@@ -113,6 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await keys.close();
       await admission.close();
       await history.close();
+      await totals.close();
       await backend.close();
       await held.close();
     })());

@@ -40,9 +40,10 @@ export class CutThrough {
     }
     const claimed: JobRecord = { ...job, status: 'active', direct: true, lane: grant.lane.id };
     const { verdict, reconciled } = await forward(this.deps, grant, claimed, held);
-    if (verdict.kind === 'again') {
+    if (verdict.kind === 'again' || verdict.kind === 'unreadable') {
+      // Unreadable held bytes: the queue commits them from the same held copy, or answers 503.
       await reconciled;
-      return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.countAttempt ? 1 : 0) } };
+      return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.kind === 'unreadable' || verdict.countAttempt ? 1 : 0) } };
     }
     // Ended after its one upstream attempt.
     const outcome: JobOutcome = { ...(verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error }), attempts: job.attempts + 1 };

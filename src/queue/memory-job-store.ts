@@ -104,7 +104,7 @@ export class MemoryJobStore implements JobStore {
       const token = randomUUID();
       this.leases.set(job.id, { token, expiresAt: now + this.limits.leaseMs });
       await this.spool.write(job);
-      return { job: { ...job }, token };
+      return { job: { ...job }, token, more: this.active.size > 0 };
     }
   }
 

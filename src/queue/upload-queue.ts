@@ -17,7 +17,7 @@ import { Dispatcher } from './dispatcher.js';
 import { etaFor } from './eta.js';
 import { fairPosition } from './fair-order.js';
 import { adminJobView, jobError, jobView, newJobRecord, storedError, type JobRecord } from './job-record.js';
-import { withFinishEffects, type EnqueueResult, type JobStore, type StoreLimits } from './job-store.js';
+import { withSignalEffects, type EnqueueResult, type JobStore, type StoreLimits } from './job-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { OperatorHolds } from '../ops/operator-holds.js';
 import { QueueOperator } from './queue-operator.js';
@@ -82,7 +82,7 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
     for (const job of opened.recovered) if (job.source.kind === 'payload') await backend.payloads.retain(job.source.ref);
     if (opened.recovered.length > 0) deps.logger.info({ jobs: opened.recovered.length }, 'recovered queued jobs from the spool');
     signals = new LocalSignals();
-    store = withFinishEffects(opened.store, backend.payloads, signals);
+    store = withSignalEffects(opened.store, backend.payloads, signals);
   }
   const pool = new LanePool(config, backend, clock, deps.metrics);
   pool.holds = new OperatorHolds(backend, clock);
@@ -155,11 +155,9 @@ class FairUploadQueue implements UploadQueue {
       throw refusal;
     }
     // A repeat (Idempotency-Key or identical bytes) is answered by the earlier job, which holds its own reference.
+    // The store's enqueue has woken the dispatchers of every instance.
     if (result.kind === 'existing') await releaseOwnReference();
-    else {
-      this.signals.enqueued();
-      this.deps.metrics.uploadPaths.inc({ path: 'queued' });
-    }
+    else this.deps.metrics.uploadPaths.inc({ path: 'queued' });
     return this.answer(result.job, options.waitMs);
   }
 
@@ -216,7 +214,10 @@ class FairUploadQueue implements UploadQueue {
       for (;;) {
         try {
           const found = await this.store.settleLostEnqueue(job.id);
-          return found ? { kind: 'created', job: found } : { kind: 'refused' };
+          if (!found) return { kind: 'refused' };
+          // Its notice, if the script ran, was this instance's own: skipped as an echo.
+          this.signals.enqueued();
+          return { kind: 'created', job: found };
         } catch (settleError) {
           if (this.clock() >= deadline) {
             this.settleLater(job);
@@ -390,10 +391,11 @@ class FairUploadQueue implements UploadQueue {
   private async describe(job: JobRecord): Promise<JobView> {
     const view = jobView(job);
     if (job.status !== 'queued' && job.status !== 'active') return view;
-    const order = job.status === 'queued' ? await this.store.fairOrder(job) : undefined;
+    // Independent reads, sent together: one round trip.
+    const [order, lanes] = await Promise.all([job.status === 'queued' ? this.store.fairOrder(job) : undefined, this.pool.snapshots()]);
     const position = order ? fairPosition(order) : 1;
     if (job.status === 'queued') view.position = position;
-    const eta = etaFor(position, await this.pool.snapshots(), this.clock());
+    const eta = etaFor(position, lanes, this.clock());
     if (eta !== undefined) view.eta = new Date(job.status === 'active' ? this.clock() : eta).toISOString();
     return view;
   }

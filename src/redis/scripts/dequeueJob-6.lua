@@ -15,7 +15,8 @@
     ARGV[1] lease (ms), ARGV[2] lane id, ARGV[3] lease token, ARGV[4] queue base
   Due times and lease expiries are on Redis's clock (TIME), shared by every instance.
   Output:
-    {} when nothing is queued; else the leased job's hash as a flat field/value list
+    {} when nothing is queued; else { more, then the leased job's hash as a flat field/value list },
+    more = 1 when other jobs wait (the dispatcher leases again without asking first)
 ]]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -67,6 +68,8 @@ while true do
     redis.call('ZADD', KEYS[4], now + tonumber(ARGV[1]), id)
     redis.call('SET', KEYS[6], id, 'PX', ARGV[1])
     redis.call('ZREM', KEYS[3], id)
-    return redis.call('HGETALL', job)
+    local reply = redis.call('HGETALL', job)
+    table.insert(reply, 1, redis.call('ZCARD', KEYS[2]) > 0 and 1 or 0)
+    return reply
   end
 end

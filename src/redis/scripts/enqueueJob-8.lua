@@ -13,7 +13,10 @@
     KEYS[8] the job id's refusal mark (set by refuseJob when the gateway answered 503 for it)
     ARGV[1] job id, ARGV[2] key id, ARGV[3] key weight, ARGV[4] payload bytes, ARGV[5] now (ms),
     ARGV[6] result TTL (ms), ARGV[7] max jobs, ARGV[8] max bytes, ARGV[9] max jobs per key,
-    ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0), ARGV[12..] job field/value pairs
+    ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0),
+    ARGV[12] channel and ARGV[13] message of the enqueue notice (published when a job is created, so
+    idle dispatchers on every instance wake without a round trip of their own),
+    ARGV[14..] job field/value pairs
   The job id is chosen by the gateway, so running this twice (a reply lost, the call repeated)
   creates one job.
   Output:
@@ -56,7 +59,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'n:' .. keyId) or '0') + 1 > tonumber(AR
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HDEL', KEYS[4], 'direct', 'lane')
 redis.call('PERSIST', KEYS[4])
-redis.call('HSET', KEYS[4], unpack(ARGV, 12))
+redis.call('HSET', KEYS[4], unpack(ARGV, 14))
 redis.call('HSET', KEYS[4], 'seq', seq)
 redis.call('HINCRBY', KEYS[1], 'jobs', 1)
 redis.call('HINCRBY', KEYS[1], 'bytes', size)
@@ -71,4 +74,5 @@ if not redis.call('ZSCORE', KEYS[2], keyId) then
 end
 if ARGV[10] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[6]) end
 if ARGV[11] == '1' then redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[6]) end
+redis.call('PUBLISH', ARGV[12], ARGV[13])
 return answer(1, ARGV[1])
