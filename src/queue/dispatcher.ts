@@ -111,6 +111,8 @@ export class Dispatcher {
           () => this.dispatched(leased, true),
         );
         this.inFlight.set(leased.job.id, { leased, done });
+        // The lease said nothing else waits, and when the next retry is due: no need to ask again before then.
+        if (!this.workWaiting && leased.more === false) await this.sleep(Math.min(leased.nextDueInMs ?? safetyPollMs, safetyPollMs));
       } catch (error) {
         this.deps.metrics.storeErrors.inc({ operation: 'dispatch' });
         this.deps.logger.warn({ err: error }, 'dispatch step failed; retrying shortly');

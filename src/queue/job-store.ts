@@ -96,8 +96,13 @@ export interface LeasedJob {
   job: JobRecord;
   /** Proves this dispatch still holds the lease when it puts the job back. */
   token: string;
-  /** Set by dequeue: other jobs were waiting as it leased this one, so the next lease need not ask first. */
+  /**
+   * Set by dequeue: true when other jobs were waiting as it leased this one (the next lease need not
+   * ask first); false when none were (the dispatcher sleeps until `nextDueInMs` instead of asking).
+   */
   more?: boolean;
+  /** Set by dequeue when nothing else waits: ms until the next retry or lease expiry is due (none: undefined). */
+  nextDueInMs?: number;
 }
 
 /** How a job ended, and (when known) the upstream attempts it took in all. */

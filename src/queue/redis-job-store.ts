@@ -107,16 +107,17 @@ export class RedisJobStore implements JobStore {
    */
   async dequeue(laneId: string): Promise<LeasedJob | undefined> {
     const token = randomUUID();
-    let reply: [number?, ...string[]];
+    let reply: [number?, number?, ...string[]];
     try {
-      reply = await runScript<[number?, ...string[]]>(this.redis, 'dequeueJob', this.keys.dequeueKeys(token), [this.limits.leaseMs, laneId, token, this.keys.queueBase()]);
+      reply = await runScript<[number?, number?, ...string[]]>(this.redis, 'dequeueJob', this.keys.dequeueKeys(token), [this.limits.leaseMs, laneId, token, this.keys.queueBase()]);
     } catch (error) {
       if (certainlyNotRun(error)) throw error;
       return this.leasedBy(token, error);
     }
-    const [more, ...flat] = reply;
+    const [more, dueIn, ...flat] = reply;
     const job = decodeJob(pairs(flat));
-    return job && { job, token, more: more === 1 };
+    if (!job) return undefined;
+    return more === 1 ? { job, token, more: true } : { job, token, more: false, ...(dueIn !== undefined && dueIn >= 0 && { nextDueInMs: dueIn }) };
   }
 
   /** The job leased under `token`, read back (on the same connection, behind the lost call) for a few tries. */

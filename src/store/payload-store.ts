@@ -17,6 +17,8 @@ export interface PayloadStore {
   put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload>;
   /** The bytes, streamed in chunks (never loaded whole). */
   open(ref: string): Readable;
+  /** The bytes, when this store already holds them in memory (small held uploads): sent in one write, no stream. */
+  inMemory?(ref: string): Buffer | undefined;
   /** Takes one more reference (e.g. a job recovered after a restart). */
   retain(ref: string): Promise<void>;
   /** Drops one reference; the bytes are deleted with the last one. */
