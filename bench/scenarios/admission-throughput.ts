@@ -63,7 +63,7 @@ export const admissionThroughput: Scenario = {
 
 /** Where the gateway's time goes beyond a peer's that makes more round trips. */
 const peerCause =
-  'both make their Redis calls in fewer instructions than the gateway spends per request: it also sets a request id, the IETF and Imgur quota headers, counts Prometheus metrics and per-minute usage history, and its admission script charges every key and IP window and ranks the busiest IPs; on 2 shared cores Redis CPU counts too (see 3. Redis cost)';
+  'the gateway does more per refusal than the peers: a request id, the IETF and Imgur quota headers, Prometheus metrics and per-minute usage history, and one admission script that judges every key and IP window and ranks the busiest IPs (its Redis CPU: see 3. Redis cost), on 2 cores shared with Redis and the load generator';
 
 /** Where the gateway's time goes beyond the baseline's, as the other scenarios measure it. */
 const causes: Record<number, string> = {
