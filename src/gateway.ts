@@ -55,7 +55,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics();
   const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
   const held = await HeldPayloadStore.open();
-  const history = openUsageHistory(backend, {
+  const history = await openUsageHistory(backend, {
     retentionMs: config.history.retention,
     clock,
     onError: (error) => {
@@ -113,6 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await keys.close();
       await admission.close();
       await history.close();
+      await totals.close();
       await backend.close();
       await held.close();
     })());

@@ -26,7 +26,10 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-/** JSON for scripts, with window lengths written as the config writes them (`"window": "1m"`, not 60000 ms). */
+/**
+ * JSON for scripts, with window lengths written as the config writes them (`"window": "1m"`, not
+ * 60000 ms): the admin API's `windowMs` of a counted window, and the millisecond `window` of a key's quotas.
+ */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(withConfigDurations(value), null, 2)}\n`);
 }
@@ -35,6 +38,6 @@ function withConfigDurations(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withConfigDurations);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
-    Object.entries(value).map(([name, field]) => (name === 'windowMs' && typeof field === 'number' ? ['window', formatDuration(field)] : [name, withConfigDurations(field)])),
+    Object.entries(value).map(([name, field]) => ((name === 'windowMs' || name === 'window') && typeof field === 'number' ? ['window', formatDuration(field)] : [name, withConfigDurations(field)])),
   );
 }

@@ -18,9 +18,11 @@ function limit(value: string): number {
   return number;
 }
 
-function describeStats(stats: QueueStats, now: number): string {
+/** The queue in one line; a drain time already come reads "sending now", never "drained in now". */
+export function describeStats(stats: QueueStats, now: number): string {
   // drainEta arrives as null (JSON for Infinity) while no lane can send at all.
-  const eta = !stats.depth ? '' : Number.isFinite(stats.drainEta) ? `, drained in ${humanDuration(stats.drainEta - now)}` : ', stalled (no lane can send)';
+  const untilDrained = stats.drainEta - now;
+  const eta = !stats.depth ? '' : !Number.isFinite(stats.drainEta) ? ', stalled (no lane can send)' : untilDrained > 500 ? `, drained in ${humanDuration(untilDrained)}` : ', sending now';
   const oldest = stats.depth ? `, oldest ${humanDuration(stats.oldestAgeMs)}` : '';
   const held = stats.held ? `, ${stats.held} held (accepted for another upstream: --release-held sends them)` : '';
   return `queue: ${stats.depth} waiting (${stats.bytes} bytes), ${stats.active} active${held}${oldest}${eta}`;

@@ -13,9 +13,10 @@ const trustCache = new WeakMap<readonly string[], BlockList>();
  */
 export function clientIp(req: PeerRequest, trustProxy: readonly string[]): string {
   const peer = normalize(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
-  const trusted = trustList(trustProxy);
   let client = peer;
-  if (isTrusted(trusted, peer)) {
+  // No proxy trusted (the default): the peer it is, without a BlockList lookup on every request.
+  const trusted = trustProxy.length > 0 ? trustList(trustProxy) : undefined;
+  if (trusted && isTrusted(trusted, peer)) {
     const header = req.headers['x-forwarded-for'];
     const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((hop) => normalize(hop.trim()));
     for (let i = hops.length - 1; i >= 0; i--) {

@@ -38,8 +38,10 @@ export function requestLog(logger: Logger, options: { trustProxy: readonly strin
     res.locals.requestId = requestId;
 
     res.once('close', () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const path = req.originalUrl.split('?')[0]!;
+      const level = levelOf(req, res.statusCode, path);
+      if (!logger.isLevelEnabled(level)) return;
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const entry = {
         requestId,
         method: req.method,
@@ -51,7 +53,7 @@ export function requestLog(logger: Logger, options: { trustProxy: readonly strin
         // An answer cut short (client gone) is worth seeing as such.
         aborted: res.writableFinished ? undefined : true,
       };
-      logger[levelOf(req, res.statusCode, path)](entry, 'request');
+      logger[level](entry, 'request');
     });
     next();
   };

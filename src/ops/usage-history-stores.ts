@@ -2,14 +2,15 @@ import type { Clock } from '../clock.js';
 import type { RedisClient } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { StoreBackend } from '../store/backend.js';
-import { dayMs, minuteMs, minuteOf, PendingCounts, type UsageBucket, type UsageCounters, type UsageHistoryStore, type UsageSubject } from './usage-history.js';
+import { MemoryUsageHistory } from './memory-usage-history.js';
+import { dayMs, minuteMs, PendingCounts, sortedBuckets, type UsageBucket, type UsageCounters, type UsageHistoryStore, type UsageSubject } from './usage-history.js';
 
 /** How often buffered counts are written to the store. */
 const flushMs = 1_000;
 
-/** Where the history lives: Redis when the gateway has it (shared by every instance), else this process. */
-export function openUsageHistory(backend: StoreBackend, options: { retentionMs: number; clock: Clock; onError: (error: unknown) => void }): UsageHistoryStore {
-  return backend.kind === 'redis' ? new RedisUsageHistory(backend.redis, backend.keys, options) : new MemoryUsageHistory(options);
+/** Where the history lives: Redis when the gateway has it (shared by every instance), else this process and its spool. */
+export async function openUsageHistory(backend: StoreBackend, options: { retentionMs: number; clock: Clock; onError: (error: unknown) => void }): Promise<UsageHistoryStore> {
+  return backend.kind === 'redis' ? new RedisUsageHistory(backend.redis, backend.keys, options) : MemoryUsageHistory.open(backend.spoolDir, options);
 }
 
 /**
@@ -83,57 +84,11 @@ class RedisUsageHistory implements UsageHistoryStore {
         counters[field.slice(colon + 1)] = Number(value);
       }
     });
-    return sorted(buckets);
+    return sortedBuckets(buckets);
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
   }
-}
-
-/** The embedded store's history: the same buckets in this process (gone with it, like its quota windows). */
-class MemoryUsageHistory implements UsageHistoryStore {
-  private readonly buckets = new Map<UsageSubject, Map<number, UsageCounters>>();
-  private lastPrune = 0;
-  readonly retentionMs: number;
-
-  constructor(private readonly options: { retentionMs: number; clock: Clock }) {
-    this.retentionMs = options.retentionMs;
-  }
-
-  add(subjects: readonly UsageSubject[], counters: UsageCounters): void {
-    const minute = minuteOf(this.options.clock());
-    for (const subject of subjects) {
-      const bySubject = this.buckets.get(subject) ?? new Map<number, UsageCounters>();
-      this.buckets.set(subject, bySubject);
-      const bucket = bySubject.get(minute) ?? {};
-      bySubject.set(minute, bucket);
-      for (const [name, value] of Object.entries(counters)) bucket[name] = (bucket[name] ?? 0) + value;
-    }
-    this.prune();
-  }
-
-  async flush(): Promise<void> {}
-
-  async read(subject: UsageSubject, since: number, until: number): Promise<UsageBucket[]> {
-    const found = new Map<number, UsageCounters>();
-    for (const [t, counters] of this.buckets.get(subject) ?? []) if (t >= since && t < until) found.set(t, { ...counters });
-    return sorted(found);
-  }
-
-  async close(): Promise<void> {}
-
-  /** Drops buckets past the retention, at most once a minute. */
-  private prune(): void {
-    const now = this.options.clock();
-    if (now - this.lastPrune < minuteMs) return;
-    this.lastPrune = now;
-    const cutoff = now - this.options.retentionMs;
-    for (const bySubject of this.buckets.values()) for (const t of bySubject.keys()) if (t < cutoff) bySubject.delete(t);
-  }
-}
-
-function sorted(buckets: Map<number, UsageCounters>): UsageBucket[] {
-  return [...buckets].sort(([a], [b]) => a - b).map(([t, counters]) => ({ t, counters }));
 }

@@ -39,6 +39,11 @@ export const dayMs = 86_400_000;
 
 export const minuteOf = (at: number) => Math.floor(at / minuteMs) * minuteMs;
 
+/** Buckets by minute start, as a read answers them: oldest first. */
+export function sortedBuckets(buckets: Map<number, UsageCounters>): UsageBucket[] {
+  return [...buckets].sort(([a], [b]) => a - b).map(([t, counters]) => ({ t, counters }));
+}
+
 /** Sums increments per subject and field until written: one store write per second, not per upload. */
 export class PendingCounts {
   private pending = new Map<string, Map<string, number>>();

@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/catalogue.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { LaneGrant } from '../upstream/lane-pool.js';
 import { forward, type ForwardDeps } from './forward.js';
+import { reportJobEnded } from './job-ended.js';
 import type { JobRecord } from './job-record.js';
 import type { ClaimResult, JobOutcome, JobStore } from './job-store.js';
 
@@ -39,9 +40,10 @@ export class CutThrough {
     }
     const claimed: JobRecord = { ...job, status: 'active', direct: true, lane: grant.lane.id };
     const { verdict, reconciled } = await forward(this.deps, grant, claimed, held);
-    if (verdict.kind === 'again') {
+    if (verdict.kind === 'again' || verdict.kind === 'unreadable') {
+      // Unreadable held bytes: the queue commits them from the same held copy, or answers 503.
       await reconciled;
-      return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.countAttempt ? 1 : 0) } };
+      return { kind: 'queue', job: { ...job, attempts: job.attempts + (verdict.kind === 'unreadable' || verdict.countAttempt ? 1 : 0) } };
     }
     // Ended after its one upstream attempt.
     const outcome: JobOutcome = { ...(verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error }), attempts: job.attempts + 1 };
@@ -53,8 +55,8 @@ export class CutThrough {
       return true;
     });
     const [first] = await Promise.all([ended, reconciled]);
-    // Counted as the dispatcher counts a job it ends (once: unless the claim had lapsed and a repeat took over).
-    if (first) metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
+    // Reported once: unless the claim had lapsed and a repeat took over. (No callback: a job that asks for one is queued.)
+    if (first) reportJobEnded(this.deps, job, outcome);
     const { direct: _direct, ...finished } = claimed;
     return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() } };
   }

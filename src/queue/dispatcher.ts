@@ -5,9 +5,11 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
-import type { Lane, UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
+import type { Lane, UpstreamClient } from '../upstream/types.js';
 import type { CallbackSender } from './callbacks.js';
-import { jobLogFields, storedError, uploadRequestOf } from './job-record.js';
+import { backoffMs, forward, type ForwardVerdict } from './forward.js';
+import { reportJobEnded } from './job-ended.js';
+import { jobLogFields, storedError } from './job-record.js';
 import type { JobOutcome, JobStore, LeasedJob } from './job-store.js';
 import type { QueueSignals } from './queue-signals.js';
 
@@ -38,9 +40,14 @@ export class Dispatcher {
   private readonly inFlight = new Map<string, { leased: LeasedJob; done: Promise<void> }>();
   private woken = false;
   private wake: (() => void) | undefined;
+  /** Jobs are known to wait (an enqueue notice, or a lease that saw others): lease without asking first. */
+  private workWaiting = false;
 
   constructor(private readonly deps: DispatcherDeps) {
-    deps.signals.onEnqueued(() => this.poke());
+    deps.signals.onEnqueued(() => {
+      this.workWaiting = true;
+      this.poke();
+    });
   }
 
   start(): void {
@@ -76,16 +83,19 @@ export class Dispatcher {
           await this.sleep(safetyPollMs);
           continue;
         }
-        const workAt = await store.nextWorkAt();
-        if (workAt === undefined || workAt > clock()) {
-          await this.sleep(workAt === undefined ? safetyPollMs : Math.min(workAt - clock(), safetyPollMs));
-          continue;
+        if (!this.workWaiting) {
+          const workAt = await store.nextWorkAt();
+          if (workAt === undefined || workAt > clock()) {
+            await this.sleep(workAt === undefined ? safetyPollMs : Math.min(workAt - clock(), safetyPollMs));
+            continue;
+          }
         }
         const grant = await pool.acquire();
         if (!grant.lane) {
           await this.sleep(Math.min(grant.retryInMs, safetyPollMs * 5));
           continue;
         }
+        this.workWaiting = false;
         const leased = await store.dequeue(grant.lane.id).catch(async (error: unknown) => {
           await pool.refund(grant);
           throw error;
@@ -95,17 +105,27 @@ export class Dispatcher {
           await pool.refund(grant);
           continue;
         }
-        const done = this.dispatch(leased, grant).finally(() => {
-          this.inFlight.delete(leased.job.id);
-          this.poke();
-        });
+        if (leased.more) this.workWaiting = true;
+        const done = this.dispatch(leased, grant).then(
+          (requeued) => this.dispatched(leased, requeued),
+          () => this.dispatched(leased, true),
+        );
         this.inFlight.set(leased.job.id, { leased, done });
+        // The lease said nothing else waits, and when the next retry is due: no need to ask again before then.
+        if (!this.workWaiting && leased.more === false) await this.sleep(Math.min(leased.nextDueInMs ?? safetyPollMs, safetyPollMs));
       } catch (error) {
         this.deps.metrics.storeErrors.inc({ operation: 'dispatch' });
         this.deps.logger.warn({ err: error }, 'dispatch step failed; retrying shortly');
         await this.sleep(safetyPollMs);
       }
     }
+  }
+
+  /** Frees the job's slot; the loop is woken only for what that changes: a slot it waited for, or a job back in the queue. */
+  private dispatched(leased: LeasedJob, requeued: boolean): void {
+    const wasFull = this.inFlight.size >= this.deps.config.queue.concurrency;
+    this.inFlight.delete(leased.job.id);
+    if (requeued || wasFull) this.poke();
   }
 
   /** Resolves after `ms`, or at once when poked since the loop last looked. */
@@ -123,74 +143,45 @@ export class Dispatcher {
     });
   }
 
-  private async dispatch(leased: LeasedJob, grant: LaneReservation): Promise<void> {
-    const { upstream, pool, metrics, logger, clock, config } = this.deps;
+  /** Sends one leased job; true when it went back to the queue (a retry or a hold may be due). */
+  private async dispatch(leased: LeasedJob, grant: LaneReservation): Promise<boolean> {
+    const { pool, metrics, logger, config } = this.deps;
     const { job } = leased;
     const { lane } = grant;
     if (job.upstream && job.upstream !== config.upstream.url && !config.queue.recoverToNewUpstream) {
       // Accepted for another upstream: not ours to send elsewhere without being told (see reportRecovered).
       await pool.refund(grant).catch(() => {});
       if (await this.deps.store.hold(leased)) logger.warn({ ...jobLogFields(job), acceptedFor: job.upstream, upstream: config.upstream.url }, 'job held: accepted for another upstream');
-      return;
+      return false;
     }
-    let answer: UpstreamAnswer;
+    const { verdict, reconciled } = await forward(this.deps, grant, job);
+    let requeued = false;
     try {
-      answer = await upstream.send(lane, uploadRequestOf(job));
-    } catch (error) {
-      // The client throws only for failures on our side (the payload unreadable…) before anything
-      // reached the upstream: the budget goes back, and the job is never blamed on the upstream.
-      await pool.refund(grant).catch(() => {});
-      await this.settleStorageFault(leased, lane, error);
-      return;
-    }
-    metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
-    // The budget learns from the answer while the job is settled: the client need not wait for both.
-    // After a 429 this gives the upload back and pauses the subject the answer concerns, in the same step.
-    const reconciled = pool.reconcile(grant, answer).catch((error: unknown) => {
-      metrics.storeErrors.inc({ operation: 'reconcile' });
-      logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
-      return {} as { pausedUntil?: number };
-    });
-    try {
-      await this.settle(leased, lane, answer, reconciled);
+      requeued = await this.settle(leased, lane, verdict);
     } catch (error) {
       // The lease expires and the job is dispatched again: at-least-once.
       metrics.storeErrors.inc({ operation: 'settle' });
       logger.error({ err: error, ...jobLogFields(job), lane: lane.id }, 'could not record an upstream answer');
     }
     await reconciled;
+    return requeued;
   }
 
-  private async settle(leased: LeasedJob, lane: Lane, answer: UpstreamAnswer, reconciled: Promise<{ pausedUntil?: number }>): Promise<void> {
-    const { store, config, logger, clock } = this.deps;
-    const { job } = leased;
-    const attempts = job.attempts + 1;
-    const line = { ...jobLogFields(job), lane: lane.id, outcome: answer.kind, attempts };
-    switch (answer.kind) {
-      case 'ok':
-        logger.info(line, 'dispatched');
-        return this.end(leased, { status: 'done', result: answer.image, attempts });
-      case 'rejected': {
-        const error = new GatewayError('upstreamFailed', { message: answer.message });
-        logger.info({ ...line, upstreamStatus: answer.status, code: error.code }, 'dispatched');
-        return this.end(leased, { status: 'failed', error: storedError(error), attempts });
-      }
-      case 'rate-limited': {
-        const { pausedUntil } = await reconciled;
-        logger.warn({ ...line, attempts: job.attempts, until: pausedUntil && new Date(pausedUntil).toISOString(), message: answer.message }, 'upstream answered 429; lane paused');
-        await store.requeue(leased, clock(), false);
-        return;
-      }
-      case 'retryable': {
-        if (attempts >= config.upstream.attempts) {
-          const error = new GatewayError(answer.timeout ? 'upstreamTimeout' : 'upstreamFailed', { message: `${answer.timeout ? 'Upstream timed out' : 'Upstream failed'} after ${attempts} attempts: ${answer.message}` });
-          logger.warn({ ...line, code: error.code, reason: answer.message }, 'dispatched');
-          return this.end(leased, { status: 'failed', error: storedError(error), attempts });
-        }
-        logger.info({ ...line, reason: answer.message }, 'dispatched; retrying later');
-        await store.requeue(leased, clock() + backoffMs(config.upstream.retryBackoff, attempts), true);
-        return;
-      }
+  /** Records what the attempt means for the job: ended, or back in the queue (true). */
+  private async settle(leased: LeasedJob, lane: Lane, verdict: ForwardVerdict): Promise<boolean> {
+    const attempts = leased.job.attempts + 1;
+    switch (verdict.kind) {
+      case 'done':
+        await this.end(leased, { status: 'done', result: verdict.image, attempts });
+        return false;
+      case 'failed':
+        await this.end(leased, { status: 'failed', error: verdict.error, attempts });
+        return false;
+      case 'again':
+        await this.deps.store.requeue(leased, verdict.dueAt, verdict.countAttempt);
+        return true;
+      case 'unreadable':
+        return this.settleStorageFault(leased, lane, verdict.cause);
     }
   }
 
@@ -199,7 +190,7 @@ export class Dispatcher {
    * it fails at once; otherwise (a store hiccup) it is retried like a network failure. Either way the
    * client sees 1024 with a plain message: the cause, which may name local paths, goes to the log only.
    */
-  private async settleStorageFault(leased: LeasedJob, lane: Lane, cause: unknown): Promise<void> {
+  private async settleStorageFault(leased: LeasedJob, lane: Lane, cause: unknown): Promise<boolean> {
     const { store, payloads, config, logger, metrics, clock } = this.deps;
     const { job } = leased;
     const attempts = job.attempts + 1;
@@ -209,27 +200,16 @@ export class Dispatcher {
     if (gone || attempts >= config.upstream.attempts) {
       logger.error({ ...line, payloadMissing: gone }, 'could not read an upload back from the store; the job fails');
       const message = gone ? 'Gateway storage error: the stored upload is missing' : `Gateway storage error: the stored upload could not be read after ${attempts} attempts`;
-      return this.end(leased, { status: 'failed', error: storedError(new GatewayError('gatewayStorage', { message })), attempts });
+      await this.end(leased, { status: 'failed', error: storedError(new GatewayError('gatewayStorage', { message })), attempts });
+      return false;
     }
     logger.warn(line, 'could not read an upload back from the store; retrying later');
     await store.requeue(leased, clock() + backoffMs(config.upstream.retryBackoff, attempts), true);
+    return true;
   }
 
   private async end(leased: LeasedJob, outcome: JobOutcome): Promise<void> {
-    const { store, callbacks } = this.deps;
-    const { job } = leased;
     // Finishing also releases the payload and tells waiters; only the call that ended the job reports it (first answer wins).
-    if (!(await store.finish(leased, outcome))) return;
-    this.deps.metrics.jobsFinished.inc({ key: job.keyId, outcome: outcome.status, code: outcome.status === 'failed' ? (outcome.error?.code ?? 0) : 0 });
-    if (job.callbackUrl && callbacks) {
-      const body = outcome.status === 'done' ? { id: job.id, status: 'done', data: outcome.result } : { id: job.id, status: 'failed', error: outcome.error };
-      callbacks.send(job.callbackUrl, body, job.keyId);
-    }
+    if (await this.deps.store.finish(leased, outcome)) reportJobEnded(this.deps, leased.job, outcome);
   }
-}
-
-/** Doubling backoff with "equal jitter": half fixed, half random, so retries of many jobs spread out. */
-export function backoffMs(firstMs: number, attempt: number): number {
-  const base = firstMs * 2 ** (attempt - 1);
-  return base / 2 + Math.random() * (base / 2);
 }

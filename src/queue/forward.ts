@@ -7,7 +7,6 @@ import type { PayloadStore } from '../store/payload-store.js';
 import type { UpstreamImage } from '../uploads/types.js';
 import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
 import type { UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
-import { backoffMs } from './dispatcher.js';
 import { jobLogFields, storedError, uploadRequestOf, type JobRecord, type StoredError } from './job-record.js';
 
 export interface ForwardDeps {
@@ -24,7 +23,9 @@ export type ForwardVerdict =
   | { kind: 'done'; image: UpstreamImage }
   | { kind: 'failed'; error: StoredError }
   /** Send again from the queue, not before `dueAt`; a 429 (the lane is paused by now) counts no attempt. */
-  | { kind: 'again'; dueAt: number; countAttempt: boolean };
+  | { kind: 'again'; dueAt: number; countAttempt: boolean }
+  /** Nothing reached the upstream: the gateway could not read the upload's own bytes (the budget is given back). */
+  | { kind: 'unreadable'; cause: unknown };
 
 export interface Forwarded {
   verdict: ForwardVerdict;
@@ -36,6 +37,7 @@ export interface Forwarded {
  * One upstream attempt through a lane whose budget is already reserved, shared by the dispatcher
  * (queued jobs) and the cut-through (uploads forwarded straight from their request): send, learn the
  * budget from the answer (which pauses the lane after a 429), and judge retries against upstream.attempts.
+ * Each caller records the verdict its own way (the job's lease, or the request's claim).
  * `payloads` is where the bytes are read from (the durable store, or the process's held payloads).
  */
 export async function forward(deps: ForwardDeps, grant: LaneReservation, job: JobRecord, payloads?: PayloadStore): Promise<Forwarded> {
@@ -45,10 +47,10 @@ export async function forward(deps: ForwardDeps, grant: LaneReservation, job: Jo
   try {
     answer = await upstream.send(lane, uploadRequestOf(job), payloads);
   } catch (error) {
-    // The client throws only for failures on our side (e.g. the payload unreadable) before anything
-    // reached the upstream: give the budget back, and retry like any other transient failure.
+    // The client throws only for failures on our side (the payload unreadable…) before anything
+    // reached the upstream: the budget goes back, and the job is never blamed on the upstream.
     await pool.refund(grant).catch(() => {});
-    answer = { kind: 'retryable', message: (error as Error).message, timeout: false, limits: {} };
+    return { verdict: { kind: 'unreadable', cause: error }, reconciled: Promise.resolve() };
   }
   metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
   // The budget learns from the answer while the job is settled: the client need not wait for both.
@@ -78,9 +80,17 @@ export async function forward(deps: ForwardDeps, grant: LaneReservation, job: Jo
       const attempts = job.attempts + 1;
       if (attempts >= config.upstream.attempts) {
         const error = new GatewayError(answer.timeout ? 'upstreamTimeout' : 'upstreamFailed', { message: `${answer.timeout ? 'Upstream timed out' : 'Upstream failed'} after ${attempts} attempts: ${answer.message}` });
+        logger.warn({ ...line, code: error.code, reason: answer.message }, 'dispatched');
         return { verdict: { kind: 'failed', error: storedError(error) }, reconciled };
       }
+      logger.info({ ...line, reason: answer.message }, 'dispatched; retrying later');
       return { verdict: { kind: 'again', dueAt: clock() + backoffMs(config.upstream.retryBackoff, attempts), countAttempt: true }, reconciled };
     }
   }
+}
+
+/** Doubling backoff with "equal jitter": half fixed, half random, so retries of many jobs spread out. */
+export function backoffMs(firstMs: number, attempt: number): number {
+  const base = firstMs * 2 ** (attempt - 1);
+  return base / 2 + Math.random() * (base / 2);
 }

@@ -102,6 +102,13 @@ export interface LeasedJob {
   job: JobRecord;
   /** Proves this dispatch still holds the lease when it puts the job back. */
   token: string;
+  /**
+   * Set by dequeue: true when other jobs were waiting as it leased this one (the next lease need not
+   * ask first); false when none were (the dispatcher sleeps until `nextDueInMs` instead of asking).
+   */
+  more?: boolean;
+  /** Set by dequeue when nothing else waits: ms until the next retry or lease expiry is due (none: undefined). */
+  nextDueInMs?: number;
 }
 
 /** How a job ended, and (when known) the upstream attempts it took in all. */
@@ -129,13 +136,18 @@ export interface StoreCounts {
 }
 
 /**
- * A store whose finish does not itself release the payload and notify (the embedded one, where
- * both are in-process calls), wrapped so every JobStore's finish means the same. A failed job's
- * payload is released when its record is forgotten instead (MemoryJobStore's `forgotten`).
+ * A store whose enqueue does not itself notify, and whose finish does not itself release the
+ * payload and notify (the embedded one, where these are in-process calls), wrapped so every
+ * JobStore's enqueue and finish mean the same. A failed job's payload is released when its record
+ * is forgotten instead (MemoryJobStore's `forgotten`).
  */
-export function withFinishEffects(store: JobStore, payloads: PayloadStore, signals: QueueSignals): JobStore {
+export function withSignalEffects(store: JobStore, payloads: PayloadStore, signals: QueueSignals): JobStore {
   return {
-    enqueue: (job, weight) => store.enqueue(job, weight),
+    async enqueue(job, weight) {
+      const result = await store.enqueue(job, weight);
+      if (result.kind === 'created') signals.enqueued();
+      return result;
+    },
     dequeue: (laneId) => store.dequeue(laneId),
     async finish(leased, outcome) {
       if (!(await store.finish(leased, outcome))) return false;

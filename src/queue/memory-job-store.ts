@@ -119,7 +119,8 @@ export class MemoryJobStore implements JobStore {
       const token = randomUUID();
       this.leases.set(job.id, { token, expiresAt: now + this.limits.leaseMs });
       await this.spool.write(job);
-      return { job: { ...job }, token };
+      // `more` only when true: asking this store what is due next costs no round trip.
+      return { job: { ...job }, token, ...(this.active.size > 0 && { more: true }) };
     }
   }
 

@@ -4,6 +4,8 @@ import type { OperatorHolds } from '../ops/operator-holds.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { SubmitOutcome, UploadRequest } from '../uploads/types.js';
 import type { LanePool } from '../upstream/lane-pool.js';
+import type { CallbackSender } from './callbacks.js';
+import { reportJobEnded } from './job-ended.js';
 import { adminJobView, storedError, uploadRequestOf } from './job-record.js';
 import type { JobStore } from './job-store.js';
 import type { QueueSignals } from './queue-signals.js';
@@ -16,6 +18,8 @@ export interface QueueOperatorDeps {
   holds: OperatorHolds;
   payloads: PayloadStore;
   metrics: Metrics;
+  /** Where a cancelled job's callback goes (the dispatcher's sender). */
+  callbacks?: CallbackSender | undefined;
   /** The queue's own submit, for a retried job's new upload. */
   submit(request: UploadRequest, options: { waitMs: number }): Promise<SubmitOutcome>;
 }
@@ -70,13 +74,14 @@ export class QueueOperator {
    * its answer is then ignored (the first end wins).
    */
   async cancel(jobId: string): Promise<AdminJobView> {
-    const { store, metrics } = this.deps;
+    const { store } = this.deps;
     const job = await this.job(jobId);
     if (job.status === 'done' || job.status === 'failed') throw new GatewayError('jobFinished', { message: `job "${jobId}" is already ${job.status}` });
-    const error = storedError(new GatewayError('jobCancelled'));
-    if (!(await store.finish({ job, token: '' }, { status: 'failed', error }))) throw new GatewayError('jobFinished', { message: `job "${jobId}" ended meanwhile` });
-    // Finishing released the job's payload and told its waiters (every store's finish does both).
-    metrics.jobsFinished.inc({ key: job.keyId, outcome: 'failed', code: error.code });
+    const outcome = { status: 'failed', error: storedError(new GatewayError('jobCancelled')) } as const;
+    if (!(await store.finish({ job, token: '' }, outcome))) throw new GatewayError('jobFinished', { message: `job "${jobId}" ended meanwhile` });
+    // Finishing released the job's payload and told its waiters (every store's finish does both);
+    // its client learns of the end as from any other: counted, and called back when it asked.
+    reportJobEnded(this.deps, job, outcome);
     return adminJobView((await store.get(jobId)) ?? job);
   }
 

@@ -75,6 +75,16 @@ export class RedisSignals extends LocalSignals {
     void this.redis.publish(this.channels.finished, `${this.origin} ${jobId}`).catch(() => {});
   }
 
+  /** The channel and message an enqueue script publishes (tagged as this instance's). */
+  enqueueNotice(): { channel: string; message: string } {
+    return { channel: this.channels.enqueued, message: this.origin };
+  }
+
+  /** Wakes this instance's dispatcher for an enqueue whose notice a script published (its echo is skipped). */
+  enqueuedHere(): void {
+    super.enqueued();
+  }
+
   /** The channel and message a finish script publishes for `jobId` (tagged as this instance's). */
   finishNotice(jobId: string): { channel: string; message: string } {
     return { channel: this.channels.finished, message: `${this.origin} ${jobId}` };

@@ -74,6 +74,7 @@ export class RedisJobStore implements JobStore {
     const digest = dedupeDigest(job);
     const useDedupe = this.limits.dedupe && digest !== undefined;
     const ref = payloadRef(job);
+    const notice = this.signals?.enqueueNotice() ?? { channel: this.keys.queueChannel('enqueued'), message: '-' };
     const [code, , ...flat] = await runScript<[number, string?, ...string[]]>(
       this.redis,
       'enqueueJob',
@@ -90,6 +91,8 @@ export class RedisJobStore implements JobStore {
         this.limits.maxJobsPerKey,
         job.idempotencyKey ? 1 : 0,
         useDedupe ? 1 : 0,
+        notice.channel,
+        notice.message,
         ref ?? '',
         ...Object.entries(encodeJob(job)).flat(),
       ],
@@ -98,6 +101,7 @@ export class RedisJobStore implements JobStore {
     if (typeof outcome === 'object') return outcome;
     const stored = decodeJob(pairs(flat));
     if (!stored) throw new Error(`enqueueJob answered ${code} without the job`);
+    if (outcome === 'created') this.signals?.enqueuedHere();
     // The job may have just taken its payload over: its chunks are renewed now, not in a minute.
     if (outcome === 'created' && ref) this.payloads.soon();
     return { kind: outcome, job: stored };
@@ -117,15 +121,17 @@ export class RedisJobStore implements JobStore {
    */
   async dequeue(laneId: string): Promise<LeasedJob | undefined> {
     const token = randomUUID();
-    let flat: string[];
+    let reply: [number?, number?, ...string[]];
     try {
-      flat = await runScript<string[]>(this.redis, 'dequeueJob', this.keys.dequeueKeys(token), [this.limits.leaseMs, laneId, token, this.keys.queueBase()]);
+      reply = await runScript<[number?, number?, ...string[]]>(this.redis, 'dequeueJob', this.keys.dequeueKeys(token), [this.limits.leaseMs, laneId, token, this.keys.queueBase()]);
     } catch (error) {
       if (certainlyNotRun(error)) throw error;
       return this.leasedBy(token, error);
     }
+    const [more, dueIn, ...flat] = reply;
     const job = decodeJob(pairs(flat));
-    return job && { job, token };
+    if (!job) return undefined;
+    return more === 1 ? { job, token, more: true } : { job, token, more: false, ...(dueIn !== undefined && dueIn >= 0 && { nextDueInMs: dueIn }) };
   }
 
   /** The job leased under `token`, read back (on the same connection, behind the lost call) for a few tries. */
@@ -211,25 +217,15 @@ export class RedisJobStore implements JobStore {
     return decodeJob(await this.redis.hgetall(this.keys.queueJob(jobId)));
   }
 
+  /** One script: the other active keys' list lengths are only known once the active set is read. */
   async fairOrder(job: JobRecord): Promise<FairOrder | undefined> {
-    const k = this.keys;
-    const [active, index, state] = await this.results(
-      this.redis
-        .pipeline()
-        .zrange(k.queueShared('active'), 0, -1, 'WITHSCORES')
-        .lpos(k.queueWaiting(job.keyId), job.id)
-        .hgetall(k.queueShared('state')),
-    );
-    if (index === null) return undefined;
-    const scored = active as string[];
-    const ids = scored.filter((_, i) => i % 2 === 0);
-    const lengths = ids.length === 0 ? [] : await this.results(ids.reduce((m, id) => m.llen(k.queueWaiting(id)), this.redis.pipeline()));
-    const weights = state as Record<string, string>;
-    return {
-      keyId: job.keyId,
-      index: index as number,
-      keys: ids.map((keyId, i) => ({ keyId, start: Number(scored[i * 2 + 1]), weight: Number(weights[`w:${keyId}`] ?? 1), length: lengths[i] as number })),
-    };
+    const reply = await runScript<Array<string | number>>(this.redis, 'fairOrder', this.keys.fairOrderKeys(job.keyId), [job.id, this.keys.queueBase()]);
+    if (reply.length === 0) return undefined;
+    const keys: FairOrder['keys'] = [];
+    for (let i = 1; i + 3 < reply.length; i += 4) {
+      keys.push({ keyId: String(reply[i]), start: Number(reply[i + 1]), weight: Number(reply[i + 2]), length: Number(reply[i + 3]) });
+    }
+    return { keyId: job.keyId, index: Number(reply[0]), keys };
   }
 
   async counts(): Promise<StoreCounts> {
@@ -313,6 +309,7 @@ export class RedisJobStore implements JobStore {
     const k = this.keys;
     const digest = dedupeDigest(job);
     const useDedupe = this.limits.dedupe && digest !== undefined;
+    const notice = this.signals?.enqueueNotice() ?? { channel: this.keys.queueChannel('enqueued'), message: '-' };
     const [code, id] = await runScript<[number, string?]>(
       this.redis,
       'claimDirectJob',

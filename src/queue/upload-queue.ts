@@ -17,7 +17,7 @@ import { Dispatcher } from './dispatcher.js';
 import { etaFor } from './eta.js';
 import { fairPosition } from './fair-order.js';
 import { adminJobView, jobError, jobView, newJobRecord, storedError, type JobRecord } from './job-record.js';
-import { withFinishEffects, type EnqueueResult, type JobStore, type StoreLimits } from './job-store.js';
+import { withSignalEffects, type EnqueueResult, type JobStore, type StoreLimits } from './job-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { OperatorHolds } from '../ops/operator-holds.js';
 import { QueueOperator } from './queue-operator.js';
@@ -88,7 +88,7 @@ export async function createUploadQueue(deps: UploadQueueDeps): Promise<UploadQu
     await payloads.removeUnreferenced();
     if (opened.recovered.length > 0) deps.logger.info({ jobs: opened.recovered.length }, 'recovered queued jobs from the spool');
     signals = new LocalSignals();
-    store = withFinishEffects(opened.store, backend.payloads, signals);
+    store = withSignalEffects(opened.store, backend.payloads, signals);
   }
   const pool = new LanePool(config, backend, clock, deps.metrics);
   pool.holds = new OperatorHolds(backend, clock);
@@ -122,7 +122,7 @@ class FairUploadQueue implements UploadQueue {
     this.dispatcher = new Dispatcher({ config, store, pool, upstream, payloads: deps.backend.payloads, signals, metrics, logger, clock, ...(callbacks ? { callbacks } : {}) });
     if (deps.held) this.cutThrough = new CutThrough({ config, store, pool, upstream, held: deps.held, metrics, logger, clock });
     signals.onFinished((jobId) => this.waiters.get(jobId)?.forEach((wake) => wake()));
-    this.operator = new QueueOperator({ store, signals, pool, holds: pool.holds!, payloads: deps.backend.payloads, metrics, submit: (request, options) => this.submit(request, options) });
+    this.operator = new QueueOperator({ store, signals, pool, holds: pool.holds!, payloads: deps.backend.payloads, metrics, callbacks, submit: (request, options) => this.submit(request, options) });
   }
 
   /**
@@ -161,11 +161,9 @@ class FairUploadQueue implements UploadQueue {
       throw refusal;
     }
     // A repeat (Idempotency-Key or identical bytes) is answered by the earlier job, which holds its own reference.
+    // The store's enqueue has woken the dispatchers of every instance.
     if (result.kind === 'existing') await releaseOwnReference();
-    else {
-      this.signals.enqueued();
-      this.deps.metrics.uploadPaths.inc({ path: 'queued' });
-    }
+    else this.deps.metrics.uploadPaths.inc({ path: 'queued' });
     return this.answer(result.job, options.waitMs);
   }
 
@@ -222,7 +220,10 @@ class FairUploadQueue implements UploadQueue {
       for (;;) {
         try {
           const found = await this.store.settleLostEnqueue(job.id);
-          return found ? { kind: 'created', job: found } : { kind: 'refused' };
+          if (!found) return { kind: 'refused' };
+          // Its notice, if the script ran, was this instance's own: skipped as an echo.
+          this.signals.enqueued();
+          return { kind: 'created', job: found };
         } catch (settleError) {
           if (this.clock() >= deadline) {
             this.settleLater(job);
@@ -396,10 +397,11 @@ class FairUploadQueue implements UploadQueue {
   private async describe(job: JobRecord): Promise<JobView> {
     const view = jobView(job);
     if (job.status !== 'queued' && job.status !== 'active') return view;
-    const order = job.status === 'queued' ? await this.store.fairOrder(job) : undefined;
+    // Independent reads, sent together: one round trip.
+    const [order, lanes] = await Promise.all([job.status === 'queued' ? this.store.fairOrder(job) : undefined, this.pool.snapshots()]);
     const position = order ? fairPosition(order) : 1;
     if (job.status === 'queued') view.position = position;
-    const eta = etaFor(position, await this.pool.snapshots(), this.clock());
+    const eta = etaFor(position, lanes, this.clock());
     if (eta !== undefined) view.eta = new Date(job.status === 'active' ? this.clock() : eta).toISOString();
     return view;
   }

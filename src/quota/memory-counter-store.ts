@@ -1,5 +1,6 @@
 import type { QuotaPolicy } from '../config/schema.js';
-import { CounterSnapshotFile } from './counter-snapshot-file.js';
+import { SnapshotFile } from '../store/snapshot-file.js';
+import { counterSnapshotCoalesceMs, parseCounterSnapshot, type CounterSnapshot } from './counter-snapshot.js';
 import { recentIpCapacity, type CounterStore } from './counter-store.js';
 import { fits, type PlannedWindow, type WindowCount } from './plan.js';
 
@@ -15,13 +16,13 @@ export class MemoryCounterStore implements CounterStore {
   private readonly counters = new Map<string, WindowCount>();
   private readonly recentIps = new Map<string, number>();
   private nextSweepAt = 0;
-  private readonly file: CounterSnapshotFile | undefined;
+  private readonly file: SnapshotFile | undefined;
 
-  /** With `file`, the counts are read from it now and saved to it after every change (see CounterSnapshotFile). */
+  /** With `file`, the counts are read from it now and saved to it after every change (see SnapshotFile). */
   constructor(file?: string) {
     if (!file) return;
-    this.file = new CounterSnapshotFile(file, () => ({ counters: [...this.counters], recentIps: [...this.recentIps] }));
-    const saved = this.file.load();
+    this.file = new SnapshotFile(file, (): CounterSnapshot => ({ counters: [...this.counters], recentIps: [...this.recentIps] }), { coalesceMs: counterSnapshotCoalesceMs });
+    const saved = parseCounterSnapshot(this.file.read());
     for (const [id, count] of saved.counters) this.counters.set(id, count);
     for (const [ip, score] of saved.recentIps) this.recentIps.set(ip, score);
   }

@@ -143,6 +143,11 @@ export class RedisKeys {
     ];
   }
 
+  /** Keys of reading a waiting job's place in fair order: active keys, queue state, its key's list. */
+  fairOrderKeys(keyId: string): string[] {
+    return [this.queueShared('active'), this.queueShared('state'), this.queueWaiting(keyId)];
+  }
+
   /** Job id leased under one lease token, for the lease's lifetime. */
   queueLease(token: string): string {
     return `${this.queueBase()}lease:${token}`;

@@ -75,6 +75,11 @@ export class HeldPayloadStore implements PayloadStore {
     return 'file' in held ? createReadStream(held.file, { highWaterMark: 256 * 1024 }) : Readable.from(held.chunks, { objectMode: false });
   }
 
+  inMemory(ref: string): Buffer | undefined {
+    const held = this.held.get(ref);
+    return held && 'chunks' in held ? Buffer.concat(held.chunks, held.size) : undefined;
+  }
+
   async retain(ref: string): Promise<boolean> {
     const held = this.held.get(ref);
     if (held) held.refs += 1;

@@ -114,6 +114,7 @@ function uploadBody(upload: UploadRequest, payloads: PayloadStore) {
     contentType: source.mime,
     size: source.size,
     open: () => payloads.open(source.ref),
+    bytes: payloads.inMemory?.(source.ref),
   };
   return multipartBody([['type', 'file'], ...fields], file);
 }

@@ -8,13 +8,16 @@ export interface MultipartFile {
   contentType: string;
   size: number;
   open(): Readable;
+  /** The bytes, when already in memory: the whole body is then one buffer, written at once. */
+  bytes?: Buffer | undefined;
 }
 
 export interface MultipartBody {
   contentType: string;
   /** Exact byte length, sent as Content-Length (upstreams refuse chunked uploads more often than not). */
   length: number;
-  body: Readable;
+  /** Streamed, or one buffer when every part is already in memory. */
+  body: Readable | Buffer;
 }
 
 /**
@@ -29,12 +32,17 @@ export function multipartBody(fields: ReadonlyArray<readonly [string, string]>, 
       (file ? `--${boundary}\r\nContent-Disposition: form-data; name="${quote(file.name)}"; ${filenameParameters(file.filename)}\r\nContent-Type: ${file.contentType}\r\n\r\n` : ''),
   );
   const tail = Buffer.from(`${file ? '\r\n' : ''}--${boundary}--\r\n`);
+  const contentType = `multipart/form-data; boundary=${boundary}`;
+  if (!file || file.bytes) {
+    const whole = Buffer.concat(file?.bytes ? [head, file.bytes, tail] : [head, tail]);
+    return { contentType, length: whole.length, body: whole };
+  }
   async function* body(): AsyncGenerator<Buffer> {
     yield head;
-    if (file) for await (const chunk of file.open()) yield chunk as Buffer;
+    for await (const chunk of file!.open()) yield chunk as Buffer;
     yield tail;
   }
-  return { contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + (file?.size ?? 0) + tail.length, body: Readable.from(body(), { objectMode: false }) };
+  return { contentType, length: head.length + file.size + tail.length, body: Readable.from(body(), { objectMode: false }) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeStats } from '../../src/cli/jobs.js';
 import { admin, startTestGateway, upload, type TestGateway } from '../ops/test-gateway.js';
 import { runCli } from './run-cli.js';
 
@@ -25,6 +26,14 @@ describe('upgate jobs', () => {
     expect(result.stdout).toMatch(/^queue: 0 waiting \(0 bytes\), 0 active/);
     expect(result.stdout).toMatch(/JOB\s+KEY\s+STATUS\s+CREATED/);
     expect(result.stdout).toContain(`${jobId}  app1`);
+  });
+
+  it('says when the backlog drains, and never "drained in now"', () => {
+    const now = Date.now();
+    const backlog = { depth: 3, bytes: 300, active: 1, oldestAgeMs: 65_000, byKey: { app1: 3 }, held: 0 };
+    expect(describeStats({ ...backlog, drainEta: now + 125_000 }, now)).toBe('queue: 3 waiting (300 bytes), 1 active, oldest 1m 05s, drained in 2m 05s');
+    expect(describeStats({ ...backlog, drainEta: now + 200 }, now)).toBe('queue: 3 waiting (300 bytes), 1 active, oldest 1m 05s, sending now');
+    expect(describeStats({ ...backlog, drainEta: now - 5_000 }, now)).toMatch(/, sending now$/);
   });
 
   it('filters by status and prints JSON', async () => {

@@ -47,12 +47,16 @@ describe('upgate keys', () => {
     expect(nothing.stderr).toContain('nothing to change');
   });
 
-  it('shows one key with its windows, and resets its counters', async () => {
-    const created = await admin(target, 'POST', '/admin/keys', { id: 'shown' });
+  it('shows one key with its windows, as JSON with durations as the config writes them, and resets its counters', async () => {
+    const created = await admin(target, 'POST', '/admin/keys', { id: 'shown', quotas: { perKey: [{ limit: 9, window: '1m' }], perIp: [{ limit: 7, window: 3_600_000 }] } });
     await credits(created.body.key);
     const shown = await runCli(['keys', 'show', 'shown'], env);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/WINDOW\s+USED\s+REMAINING\s+RESETS IN/);
+    const json = await runCli(['keys', 'show', 'shown', '--json'], env);
+    // In the key's quotas as in its windows, whichever way the window was given.
+    expect(JSON.parse(json.stdout)).toMatchObject({ quotas: { perKey: [{ limit: 9, window: '1m' }], perIp: [{ limit: 7, window: '1h' }] }, windows: expect.arrayContaining([expect.objectContaining({ limit: 9, window: '1m' })]) });
+    expect(json.stdout).not.toMatch(/"window(Ms)?": \d/);
     const reset = await runCli(['keys', 'reset', 'shown'], env);
     expect(reset).toMatchObject({ code: 0, stdout: 'reset the counters of key shown\n' });
   });

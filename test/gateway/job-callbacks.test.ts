@@ -8,6 +8,7 @@ import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { appKey, startFixtureGateway, uniquePng } from './gateway-fixture.js';
 
 const secret = 'callback-test-secret';
+const adminToken = 'callback-test-admin-token';
 
 describe('callback_url', () => {
   let simulator: SpawnedSimulator;
@@ -30,6 +31,7 @@ describe('callback_url', () => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/upload`;
     fixture = await startFixtureGateway({
       redisUrl: redisUrl(),
+      admin: { token: adminToken },
       queue: { callbacks: { allow: ['127.0.0.1'], secret } },
       upstream: { url: simulator.url, lanes: [{ id: 'lane1', clientId: 'sim-client' }] },
     });
@@ -48,15 +50,41 @@ describe('callback_url', () => {
     return fetch(`${fixture.gateway.url}/3/image`, { method: 'POST', headers: { 'x-api-key': key, prefer: 'respond-async' }, body: form });
   }
 
+  const adminPost = (path: string) => fetch(`${fixture.gateway.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+
+  /** The callbacks received for one job, once at least one has arrived. */
+  async function deliveriesOf(jobId: string) {
+    const of = () => delivered.filter(({ body }) => (JSON.parse(body) as { id: string }).id === jobId);
+    for (let attempt = 0; attempt < 200 && of().length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+    return of();
+  }
+
   it('POSTs the finished job to the callback, signed with HMAC-SHA256 of the body', async () => {
     const accepted = await uploadWithCallback(receiverUrl);
     expect(accepted.status).toBe(202);
     const jobId = (await accepted.json()).data.id;
-    for (let attempt = 0; attempt < 200 && delivered.length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
-    expect(delivered).toHaveLength(1);
-    const [{ body, signature }] = delivered as [{ body: string; signature: string }];
+    const received = await deliveriesOf(jobId);
+    expect(received).toHaveLength(1);
+    const [{ body, signature }] = received as [{ body: string; signature: string }];
     expect(signature).toBe(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
     expect(JSON.parse(body)).toMatchObject({ id: jobId, status: 'done', data: { type: 'image/png' } });
+  });
+
+  it('POSTs a job an operator cancelled as failed with 1022, signed like every other end', async () => {
+    expect((await adminPost('/admin/queue/pause')).status).toBe(200);
+    try {
+      const accepted = await uploadWithCallback(receiverUrl);
+      expect(accepted.status).toBe(202);
+      const jobId = (await accepted.json()).data.id;
+      expect((await adminPost(`/admin/jobs/${jobId}/cancel`)).status).toBe(200);
+      const received = await deliveriesOf(jobId);
+      expect(received).toHaveLength(1);
+      const [{ body, signature }] = received as [{ body: string; signature: string }];
+      expect(signature).toBe(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
+      expect(JSON.parse(body)).toEqual({ id: jobId, status: 'failed', error: { kind: 'jobCancelled', code: 1022, status: 410, message: 'Cancelled by an operator' } });
+    } finally {
+      await adminPost('/admin/queue/resume');
+    }
   });
 
   it('refuses a callback into a private range at once with 400/1011, charging nothing', async () => {

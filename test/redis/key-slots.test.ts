@@ -13,6 +13,7 @@ const scriptKeys: Record<string, string[]> = {
   createApiKey: [keys.apiKeyIndex(), keys.apiKeyBySecretHash(sha)],
   enqueueJob: keys.enqueueKeys({ id: 'job-1', keyId: 'app', idempotency: 'req-1', dedupe: sha, ref: sha }),
   dequeueJob: keys.dequeueKeys('token-1'),
+  fairOrder: keys.fairOrderKeys('app'),
   finishJob: keys.finishKeys({ id: 'job-1', keyId: 'app', ref: sha }, 'token-1'),
   claimDirectJob: keys.claimDirectKeys({ id: 'job-1', keyId: 'app', idempotency: 'req-1', dedupe: sha }),
   finishDirectJob: keys.finishDirectKeys('job-1'),

@@ -18,6 +18,12 @@ describe.each(stores)('a gateway with no lanes (%s store)', (store: E2eStore) =>
     await sandbox?.cleanup();
   });
 
+  it('says so on start-up in one line, naming what to set', () => {
+    const lines = gateway.output().split('\n').filter((line) => line.includes('no upstream lanes configured'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, msg: expect.stringMatching(/until upstream\.lanes or UPSTREAM_CLIENT_ID is set$/) });
+  });
+
   it('is not ready for uploads and says why', async () => {
     const response = await fetch(`${gateway.url}/readyz`);
     expect(response.status).toBe(503);

@@ -5,9 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { multipartBody } from '../../src/upstream/multipart-body.js';
 
 async function partHeader(filename: string): Promise<{ header: string; parsed: string }> {
-  const body = multipartBody([['type', 'file']], { name: 'image', filename, contentType: 'image/png', size: 3, open: () => Readable.from([Buffer.from('abc')]) });
-  const bytes = await buffer(body.body);
+  const file = { name: 'image', filename, contentType: 'image/png', size: 3, open: () => Readable.from([Buffer.from('abc')]) };
+  const body = multipartBody([['type', 'file']], file);
+  const bytes = await buffer(body.body as Readable);
   expect(bytes.length).toBe(body.length);
+  // Bytes already in memory make one buffer of the same body (only the boundary differs).
+  const whole = multipartBody([['type', 'file']], { ...file, bytes: Buffer.from('abc') });
+  expect(whole.body).toBeInstanceOf(Buffer);
+  expect(whole.body.toString().replaceAll(whole.contentType.split('boundary=')[1]!, 'B')).toBe(bytes.toString().replaceAll(body.contentType.split('boundary=')[1]!, 'B'));
   const header = bytes.toString('utf8').split('\r\n').find((line) => line.includes('name="image"'))!;
   const parsed = await new Promise<string>((resolve, reject) => {
     const parser = busboy({ headers: { 'content-type': body.contentType } });

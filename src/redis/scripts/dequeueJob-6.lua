@@ -15,7 +15,9 @@
     ARGV[1] lease (ms), ARGV[2] lane id, ARGV[3] lease token, ARGV[4] queue base
   Due times and lease expiries are on Redis's clock (TIME), shared by every instance.
   Output:
-    {} when nothing is queued; else the leased job's hash as a flat field/value list
+    {} when nothing is queued; else { more, due in, then the leased job's hash as a flat field/value list }:
+    more = 1 when other jobs wait (the dispatcher leases again without asking first); otherwise
+    due in = ms until the next retry or lease expiry is due (-1: none), so it sleeps until then
 ]]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -67,6 +69,14 @@ while true do
     redis.call('ZADD', KEYS[4], now + tonumber(ARGV[1]), id)
     redis.call('SET', KEYS[6], id, 'PX', ARGV[1])
     redis.call('ZREM', KEYS[3], id)
-    return redis.call('HGETALL', job)
+    local reply = redis.call('HGETALL', job)
+    local dueIn = -1
+    for _, set in ipairs({KEYS[5], KEYS[4]}) do
+      local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
+      if #first == 2 and (dueIn < 0 or tonumber(first[2]) - now < dueIn) then dueIn = math.max(0, tonumber(first[2]) - now) end
+    end
+    table.insert(reply, 1, dueIn)
+    table.insert(reply, 1, redis.call('ZCARD', KEYS[2]) > 0 and 1 or 0)
+    return reply
   end
 end

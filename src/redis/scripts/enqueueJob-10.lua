@@ -15,8 +15,10 @@
     KEYS[10] payload renewals ZSET
     ARGV[1] job id, ARGV[2] key id, ARGV[3] key weight, ARGV[4] payload bytes, ARGV[5] now (ms),
     ARGV[6] result TTL (ms), ARGV[7] max jobs, ARGV[8] max bytes, ARGV[9] max jobs per key,
-    ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0), ARGV[12] payload SHA-256 ('' for
-    none), ARGV[13..] job field/value pairs
+    ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0),
+    ARGV[12] channel and ARGV[13] message of the enqueue notice (published when a job is created, so
+    idle dispatchers on every instance wake without a round trip of their own),
+    ARGV[14] payload SHA-256 ('' for none), ARGV[15..] job field/value pairs
   The job id is chosen by the gateway, so running this twice (a reply lost, the call repeated)
   creates one job.
   The new job takes over the request's hold on its payload: the payload is the job's from here
@@ -54,7 +56,7 @@ if ARGV[11] == '1' then
   if existing ~= ARGV[1] and alive(existing) then return answer(3, existing) end
 end
 
-if ARGV[12] ~= '' and redis.call('EXISTS', KEYS[9]) == 0 then return {-5} end
+if ARGV[14] ~= '' and redis.call('EXISTS', KEYS[9]) == 0 then return {-5} end
 
 local keyId = ARGV[2]
 local size = tonumber(ARGV[4])
@@ -65,7 +67,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'n:' .. keyId) or '0') + 1 > tonumber(AR
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HDEL', KEYS[4], 'direct', 'lane')
 redis.call('PERSIST', KEYS[4])
-redis.call('HSET', KEYS[4], unpack(ARGV, 13))
+redis.call('HSET', KEYS[4], unpack(ARGV, 15))
 redis.call('HSET', KEYS[4], 'seq', seq)
 redis.call('HINCRBY', KEYS[1], 'jobs', 1)
 redis.call('HINCRBY', KEYS[1], 'bytes', size)
@@ -80,10 +82,11 @@ if not redis.call('ZSCORE', KEYS[2], keyId) then
 end
 if ARGV[10] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[6]) end
 if ARGV[11] == '1' then redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[6]) end
-if ARGV[12] ~= '' then
+if ARGV[14] ~= '' then
   redis.call('PERSIST', KEYS[9])
   -- The first owner's chunks are known to live only as long as the hold: renewed at once (score 0: due now).
-  if redis.call('HINCRBY', KEYS[9], 'refs', 1) == 1 then redis.call('ZADD', KEYS[10], 0, ARGV[12]) end
+  if redis.call('HINCRBY', KEYS[9], 'refs', 1) == 1 then redis.call('ZADD', KEYS[10], 0, ARGV[14]) end
   if redis.call('HINCRBY', KEYS[9], 'holds', -1) <= 0 then redis.call('HDEL', KEYS[9], 'holds', 'held') end
 end
+redis.call('PUBLISH', ARGV[12], ARGV[13])
 return answer(1, ARGV[1])
