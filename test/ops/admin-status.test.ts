@@ -1,16 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, startTestGateway, upload, type TestGateway } from './test-gateway.js';
-
-/** Polls until `check` passes or the deadline ends (the assertion is the check, not the wait). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, deadlineMs = 15_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > end) return value;
-    await sleep(50);
-  }
-}
+import { eventually } from '../support/eventually.js';
 
 describe('admin API: usage, lanes and jobs', () => {
   let target: TestGateway;

@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniquePng } from '../gateway/gateway-fixture.js';
 import { admin, startTestGateway, upload, type TestGateway } from './test-gateway.js';
-
-/** Polls `check` until it holds (no sleep decides the outcome; the timeout only ends a hung wait). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually } from '../support/eventually.js';
 
 describe('operator controls in the admin API', () => {
   let target: TestGateway;

@@ -7,20 +7,10 @@ import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { uniquePng } from '../gateway/gateway-fixture.js';
 import { startInProcessGateway, type InProcessGateway } from '../support/in-process-gateway.js';
 import { connectRedis, keysUnder, redisUrl } from '../support/redis.js';
+import { eventually } from '../support/eventually.js';
 
 /** How long a finished job's record (and a failed one's image) is kept: short, so expiry is seen within the test. */
 const resultTtlMs = 4_000;
-
-/** Polls `read` until `check` holds (the timeout only ends a hung wait). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const stores: Array<[name: string, redisUrl: () => string | null]> = [
   ['redis', () => redisUrl()],

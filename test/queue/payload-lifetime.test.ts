@@ -4,23 +4,13 @@ import { RedisKeys } from '../../src/redis/keys.js';
 import { stagingTtlMs } from '../../src/store/redis-payload-lifetime.js';
 import { keysUnder } from '../support/redis.js';
 import { defaultLimits, job, manualClock, Sandbox } from './queue-fixture.js';
+import { eventually } from '../support/eventually.js';
 
 let sandbox: Sandbox;
 beforeEach(async () => (sandbox = await Sandbox.open()));
 afterEach(() => sandbox.cleanup());
 
 const corrupt: StoredError = { kind: 'upstreamFailed', code: 1021, status: 502, message: 'Image is corrupt' };
-
-/** Polls `read` until `check` holds (the timeout only ends a hung wait). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('redis store: how long a payload lives', () => {
   const chunks = () => keysUnder(sandbox.redis, `${sandbox.prefix}payload:`);

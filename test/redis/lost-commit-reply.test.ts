@@ -10,17 +10,7 @@ import type { InProcessGateway } from '../support/in-process-gateway.js';
 import { RedisProcess } from '../support/redis-process.js';
 import { keysUnder } from '../support/redis.js';
 import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
-
-/** Polls `read` until `check` holds (the timeout only ends a hung wait). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { eventually } from '../support/eventually.js';
 
 /**
  * The commit of an upload's payload runs after its caller gave up on it: its reply is lost (the
