@@ -6,12 +6,13 @@ import type { StoreBackend } from '../store/backend.js';
 import { liveWindows, num, type SubjectRecord } from './lane-record.js';
 import { pausePlan, windowReports } from './lane-reports.js';
 import { laneSpecs, type LaneSpec, type SubjectIndex } from './lane-spec.js';
-import { createLaneStore, type LaneStore, type ReserveOutcome } from './lane-store.js';
+import { createLaneStore, type LaneChange, type LaneStore, type ReserveOutcome } from './lane-store.js';
 import type { RateLimitObservation, UpstreamAnswer } from './types.js';
 
 export type Reservation = ReserveOutcome;
 
 const noChange = { refund: false, accepted: false, opened: [], reports: [], pauseMs: [0, 0], notes: [] } as const;
+type Change = Omit<LaneChange, 'othersInFlight'>;
 const subjectNames = ['address', 'client'] as const;
 
 /**
@@ -28,6 +29,8 @@ const subjectNames = ['address', 'client'] as const;
 export class LaneBudget {
   private readonly specs: Map<string, LaneSpec>;
   private readonly store: LaneStore;
+  /** Reservations of this instance not yet reconciled or refunded, per subject. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     lanes: readonly LaneConfig[],
@@ -40,13 +43,27 @@ export class LaneBudget {
   }
 
   /** Takes one upload from every window of the lane's subjects, or none of them. */
-  reserve(laneId: string): Promise<Reservation> {
-    return this.store.reserve(this.spec(laneId));
+  async reserve(laneId: string): Promise<Reservation> {
+    const spec = this.spec(laneId);
+    const reservation = await this.store.reserve(spec);
+    if (reservation.ok) for (const subject of spec.subjects) this.inFlight.set(subject, (this.inFlight.get(subject) ?? 0) + 1);
+    return reservation;
   }
 
   /** Gives back a reservation that was not used (nothing reached the upstream). */
   async refund(laneId: string): Promise<void> {
-    await this.store.reconcile(this.spec(laneId), { ...noChange, refund: true });
+    await this.settle(this.spec(laneId), { ...noChange, refund: true });
+  }
+
+  /** Applies what ends one reservation, counting it out of the forwards in flight first. */
+  private settle(spec: LaneSpec, change: Change): Promise<{ pausedUntil: [number, number] }> {
+    const others = spec.subjects.map((subject) => {
+      const left = Math.max(0, (this.inFlight.get(subject) ?? 0) - 1);
+      if (left === 0) this.inFlight.delete(subject);
+      else this.inFlight.set(subject, left);
+      return left;
+    });
+    return this.store.reconcile(spec, { ...change, othersInFlight: [others[0]!, others[1]!] });
   }
 
   /**
@@ -71,7 +88,7 @@ export class LaneBudget {
       });
     }
     const rateLimited = answer.kind === 'rate-limited';
-    const { pausedUntil } = await this.store.reconcile(spec, { refund: rateLimited, accepted: answer.kind === 'ok', opened: rateLimited ? [] : opened, reports: windowReports(spec, answer.limits), pauseMs, notes });
+    const { pausedUntil } = await this.settle(spec, { refund: rateLimited, accepted: answer.kind === 'ok', opened: rateLimited ? [] : opened, reports: windowReports(spec, answer.limits), pauseMs, notes });
     return rateLimited ? { pausedUntil: Math.max(...pausedUntil) } : {};
   }
 

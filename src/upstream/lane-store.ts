@@ -18,6 +18,11 @@ export interface LaneChange {
    * answer holds the next window too.
    */
   accepted: boolean;
+  /**
+   * Per subject, the forwards this instance still has in flight besides this one. A window the
+   * answer starts in our books counts them: they were sent before it existed here.
+   */
+  othersInFlight: readonly [number, number];
   reports: readonly WindowReport[];
   /** Pause per subject after a 429, ms from now (0: none). */
   pauseMs: readonly [number, number];

@@ -91,7 +91,7 @@ export class MemoryLaneStore implements LaneStore {
           // A bound without a limit: at most `remaining` more until its reset, then it is gone.
           const resetAt = num(record, `${name}|reset`);
           if (resetAt > now) record[`${name}|limit`] = String(Math.min(num(record, `${name}|limit`), num(record, `${name}|used`) + report.remaining));
-          else Object.assign(record, { [`${name}|used`]: '0', [`${name}|limit`]: String(report.remaining), [`${name}|reset`]: String(now + report.inMs) });
+          else Object.assign(record, { [`${name}|used`]: String(change.othersInFlight[report.subject]), [`${name}|limit`]: String(report.remaining), [`${name}|reset`]: String(now + report.inMs) });
           continue;
         }
         record[`${name}|limit`] = String(report.limit);
@@ -108,7 +108,9 @@ export class MemoryLaneStore implements LaneStore {
         // Kept open until the upstream's own reset, never longer than it said.
         if (report.exact && now + report.inMs > w.resetAt) record[`${name}|reset`] = String(now + report.inMs);
       } else if (upstreamUsed > 0) {
-        record[`${name}|used`] = String(upstreamUsed);
+        // The window starts in our books now: forwards still in flight were sent outside it, and the
+        // upstream may not have counted them yet, so they are counted in it (at worst, too soon).
+        record[`${name}|used`] = String(upstreamUsed + change.othersInFlight[report.subject]);
         record[`${name}|reset`] = String(now + (report.exact ? report.inMs : Math.min(w.windowMs ?? report.inMs, report.inMs)));
       }
       // This answer's upload opened the upstream's window: ours may not reopen before it surely ended.

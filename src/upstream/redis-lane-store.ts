@@ -26,7 +26,7 @@ export class RedisLaneStore implements LaneStore {
   }
 
   async reconcile(spec: LaneSpec, change: LaneChange): Promise<{ pausedUntil: [number, number] }> {
-    const args: Arg[] = [...windowArgs(spec), spec.ttlMs, change.refund ? 1 : 0, change.accepted ? 1 : 0, change.opened.length, ...change.opened, change.reports.length];
+    const args: Arg[] = [...windowArgs(spec), spec.ttlMs, change.refund ? 1 : 0, change.accepted ? 1 : 0, ...change.othersInFlight, change.opened.length, ...change.opened, change.reports.length];
     for (const r of change.reports) args.push(r.subject, r.name, r.learned ? 1 : 0, r.limit ?? -1, r.remaining, Math.max(0, Math.round(r.inMs)), r.exact ? 1 : 0, r.cost);
     args.push(Math.ceil(change.pauseMs[0]), Math.ceil(change.pauseMs[1]), change.notes.length);
     for (const [subject, field, value] of change.notes) args.push(subject, field, value);

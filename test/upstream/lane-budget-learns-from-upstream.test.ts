@@ -50,6 +50,15 @@ describe.each(storeKinds)('%s lane budget reconciled from upstream answers', (ki
     expect(windows.find((w) => w.learned === 'post:5')).toMatchObject({ limit: 5, remaining: 0, windowMs: 10_000 });
   });
 
+  it('counts the forwards still in flight in a window it learns from the first answer, so none is sent past it', async () => {
+    const budget = new LaneBudget(lane(`burst-${kind}`, [{ limit: 50, window: '1h' }]), await sandbox.backend(kind), systemClock);
+    for (let i = 0; i < 8; i++) expect((await budget.reserve('a')).ok).toBe(true);
+    // The first of 8 answers says 4 are left; the 7 still in flight may be among them.
+    await budget.reconcile('a', [], ok({ post: { limit: 5, remaining: 4, resetInMs: 10_000, exact: true } }));
+    expect((await budget.reserve('a')).ok).toBe(false);
+    expect((await budget.snapshot({ id: 'a' })).windows.find((w) => w.learned === 'post:5')?.remaining).toBe(0);
+  });
+
   it('bounds the lane by a report without a limit only until its reset', async () => {
     const budget = new LaneBudget(lane(`bound-${kind}`), await sandbox.backend(kind), systemClock);
     await budget.reserve('a');

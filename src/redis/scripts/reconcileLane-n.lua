@@ -8,6 +8,7 @@
     KEYS[1] the address subject's record (hash), KEYS[2] the credential subject's record
     ARGV[1] N configured windows, then 6 values each: subject (0/1), name, limit, length ms, cost, keep
     then: lifetime ms, refund (1/0), accepted (1/0: the upstream took the upload),
+          this instance's other forwards in flight on subject 0, on subject 1,
           O, then O window ids "<subject>:<name>" the reservation opened,
           R, then R reports of 8 values: subject, name, learned (1/0), limit (-1: none), remaining,
              ms until reset, exact (1/0), cost,
@@ -78,7 +79,8 @@ local i = 2 + 6 * count
 local ttl = ARGV[i]
 local refund = ARGV[i + 1] == '1'
 local accepted = ARGV[i + 2] == '1'
-i = i + 3
+local othersInFlight = { tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]) }
+i = i + 5
 local opened = tonumber(ARGV[i])
 if refund then
   for _, w in ipairs(all()) do
@@ -125,7 +127,7 @@ for j = 0, reports - 1 do
       if num(s, name .. '|reset') > now then
         set(s, name .. '|limit', math.min(num(s, name .. '|limit'), num(s, name .. '|used') + remaining))
       else
-        set(s, name .. '|used', 0)
+        set(s, name .. '|used', othersInFlight[s])
         set(s, name .. '|limit', remaining)
         set(s, name .. '|reset', now + inMs)
       end
@@ -148,7 +150,9 @@ for j = 0, reports - 1 do
       -- Kept open until the upstream's own reset, never longer than it said.
       if exact and now + inMs > reset then set(s, name .. '|reset', now + inMs) end
     elseif upstreamUsed > 0 then
-      set(s, name .. '|used', upstreamUsed)
+      -- The window starts in our books now: forwards still in flight were sent outside it, and the
+      -- upstream may not have counted them yet, so they are counted in it (at worst, too soon).
+      set(s, name .. '|used', upstreamUsed + othersInFlight[s])
       local untilReset = inMs
       if not exact and w.len and w.len < inMs then untilReset = w.len end
       set(s, name .. '|reset', now + untilReset)
