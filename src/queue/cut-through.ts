@@ -39,7 +39,7 @@ export class CutThrough {
       return claim.kind === 'existing' ? { kind: 'existing', job: claim.job } : { kind: 'queue', job };
     }
     const claimed: JobRecord = { ...job, status: 'active', direct: true, lane: grant.lane.id };
-    const { verdict, reconciled } = await forward(this.deps, grant, claimed, held);
+    const { verdict, reconciled } = await forward(this.deps, grant, claimed, { payloads: held });
     if (verdict.kind === 'again' || verdict.kind === 'unreadable') {
       // Unreadable held bytes: the queue commits them from the same held copy, or answers 503.
       await reconciled;

@@ -154,7 +154,7 @@ export class Dispatcher {
       if (await this.deps.store.hold(leased)) logger.warn({ ...jobLogFields(job), acceptedFor: job.upstream, upstream: config.upstream.url }, 'job held: accepted for another upstream');
       return false;
     }
-    const { verdict, reconciled } = await forward(this.deps, grant, job);
+    const { verdict, reconciled } = await forward(this.deps, grant, job, leased.payloadAt && { payloadAt: leased.payloadAt });
     let requeued = false;
     try {
       requeued = await this.settle(leased, lane, verdict);

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { PayloadStore } from '../store/payload-store.js';
+import type { PayloadLocation, PayloadStore } from '../store/payload-store.js';
 import type { UpstreamImage } from '../uploads/types.js';
 import type { LanePool, LaneReservation } from '../upstream/lane-pool.js';
 import type { UpstreamAnswer, UpstreamClient } from '../upstream/types.js';
@@ -38,14 +38,15 @@ export interface Forwarded {
  * (queued jobs) and the cut-through (uploads forwarded straight from their request): send, learn the
  * budget from the answer (which pauses the lane after a 429), and judge retries against upstream.attempts.
  * Each caller records the verdict its own way (the job's lease, or the request's claim).
- * `payloads` is where the bytes are read from (the durable store, or the process's held payloads).
+ * `bytes` says where they are read from: the process's held payloads, or the durable store (at
+ * `payloadAt` when the job's lease said where).
  */
-export async function forward(deps: ForwardDeps, grant: LaneReservation, job: JobRecord, payloads?: PayloadStore): Promise<Forwarded> {
+export async function forward(deps: ForwardDeps, grant: LaneReservation, job: JobRecord, bytes: { payloads?: PayloadStore; payloadAt?: PayloadLocation } = {}): Promise<Forwarded> {
   const { upstream, pool, metrics, logger, clock, config } = deps;
   const { lane } = grant;
   let answer: UpstreamAnswer;
   try {
-    answer = await upstream.send(lane, uploadRequestOf(job), payloads);
+    answer = await upstream.send(lane, uploadRequestOf(job, bytes.payloadAt), bytes.payloads);
   } catch (error) {
     // The client throws only for failures on our side (the payload unreadable…) before anything
     // reached the upstream: the budget goes back, and the job is never blamed on the upstream.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GatewayError, type ErrorKind } from '../errors/catalogue.js';
+import type { PayloadLocation } from '../store/payload-store.js';
 import type { JobStatus, JobView, UploadFields, UploadRequest, UploadSource, UpstreamImage } from '../uploads/types.js';
 import type { AdminJobView } from './types.js';
 
@@ -104,8 +105,9 @@ export function jobError(job: JobRecord): GatewayError {
 }
 
 /** What the upstream client needs to send the job again (on any instance). */
-export function uploadRequestOf(job: JobRecord): UploadRequest {
+export function uploadRequestOf(job: JobRecord, payloadAt?: PayloadLocation): UploadRequest {
   const request: UploadRequest = { keyId: job.keyId, source: job.source, fields: job.fields };
+  if (payloadAt) request.payloadAt = payloadAt;
   if (job.bearer) request.bearer = job.bearer;
   if (job.requestId) request.requestId = job.requestId;
   return request;
@@ -145,8 +147,8 @@ export function encodeJob(job: JobRecord): Record<string, string> {
 const jsonFields = new Set(['source', 'fields', 'result', 'error']);
 const numberFields = new Set(['size', 'attempts', 'seq', 'createdAt', 'finishedAt']);
 const booleanFields = new Set(['held', 'direct', 'keepsPayload']);
-/** Fields the scripts keep for themselves (lease token, last retry reason, who finished it and what became of its payload's chunks). */
-const internalFields = new Set(['leaseToken', 'lastError', 'finishedBy', 'chunkBlob', 'chunkCount', 'chunkUntil']);
+/** Fields the scripts keep for themselves (lease token, last retry reason, who finished it, where its payload's chunks are and what became of them). */
+const internalFields = new Set(['leaseToken', 'lastError', 'finishedBy', 'payloadAt', 'chunkBlob', 'chunkCount', 'chunkUntil']);
 
 export function decodeJob(hash: Record<string, string>): JobRecord | undefined {
   if (!hash.id) return undefined;

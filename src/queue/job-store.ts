@@ -1,4 +1,4 @@
-import type { PayloadStore } from '../store/payload-store.js';
+import type { PayloadLocation, PayloadStore } from '../store/payload-store.js';
 import type { JobRecord } from './job-record.js';
 import type { QueueSignals } from './queue-signals.js';
 
@@ -13,8 +13,11 @@ import type { QueueSignals } from './queue-signals.js';
  * embedded mode has no Redis at all. The scheduling here is small enough to own.
  */
 export interface JobStore {
-  /** Backpressure, Idempotency-Key and dedupe checks and the push, in one atomic step. */
-  enqueue(job: JobRecord, weight: number): Promise<EnqueueResult>;
+  /**
+   * Backpressure, Idempotency-Key and dedupe checks and the push, in one atomic step. `withOrder`:
+   * the job's fair order is answered too where that saves a read (its client is answered 202 now).
+   */
+  enqueue(job: JobRecord, weight: number, withOrder?: boolean): Promise<EnqueueResult>;
   /**
    * For the cut-through: Idempotency-Key and dedupe checks, then whether any job waits, then the job
    * recorded as active and direct (so repeats find it; in no list, expiring after the lease in Redis),
@@ -82,9 +85,9 @@ export interface StoreLimits {
 }
 
 export type EnqueueResult =
-  | { kind: 'created'; job: JobRecord }
+  | { kind: 'created'; job: JobRecord; order?: FairOrder }
   /** The same Idempotency-Key, or (dedupe) the same bytes from the same key: the earlier job. */
-  | { kind: 'existing'; job: JobRecord }
+  | { kind: 'existing'; job: JobRecord; order?: FairOrder }
   | { kind: 'overloaded'; limit: 'jobs' | 'bytes' | 'perKey' }
   /** The id was settled as never enqueued (settleLostEnqueue) before this call arrived. */
   | { kind: 'refused' }
@@ -109,6 +112,8 @@ export interface LeasedJob {
   more?: boolean;
   /** Set by dequeue when nothing else waits: ms until the next retry or lease expiry is due (none: undefined). */
   nextDueInMs?: number;
+  /** Where the payload's bytes are, when the store's record names it (Redis). */
+  payloadAt?: PayloadLocation;
 }
 
 /** How a job ended, and (when known) the upstream attempts it took in all. */

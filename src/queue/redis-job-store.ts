@@ -5,6 +5,7 @@ import { runScript } from '../redis/connect.js';
 import { certainlyNotRun, classifyRedisError } from '../redis/errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { PayloadLifetime } from '../store/redis-payload-lifetime.js';
+import { payloadLocation } from '../store/redis-payload-store.js';
 import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
 import type { ClaimResult, EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 import type { RedisSignals } from './queue-signals.js';
@@ -17,10 +18,12 @@ const listPage = 200;
 const refusalTtlMs = 3_600_000;
 
 /** The one place the enqueue script's status codes become outcomes. */
-function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & { kind: 'overloaded' | 'refused' | 'payloadGone' } {
+function enqueueOutcome(code: number): 'created' | 'renewNow' | 'existing' | EnqueueResult & { kind: 'overloaded' | 'refused' | 'payloadGone' } {
   switch (code) {
     case 1:
       return 'created';
+    case 4:
+      return 'renewNow';
     case 2:
     case 3:
       return 'existing';
@@ -41,6 +44,16 @@ function enqueueOutcome(code: number): 'created' | 'existing' | EnqueueResult & 
 
 function payloadRef(job: JobRecord): string | undefined {
   return job.source.kind === 'payload' ? job.source.ref : undefined;
+}
+
+/** What fairOrderOf.lua answers, read ({}: the job is not waiting). */
+function fairOrderOf(keyId: string, reply: Array<string | number>): FairOrder | undefined {
+  if (reply.length === 0) return undefined;
+  const keys: FairOrder['keys'] = [];
+  for (let i = 1; i + 3 < reply.length; i += 4) {
+    keys.push({ keyId: String(reply[i]), start: Number(reply[i + 1]), weight: Number(reply[i + 2]), length: Number(reply[i + 3]) });
+  }
+  return { keyId, index: Number(reply[0]), keys };
 }
 
 function pairs(flat: string[]): Record<string, string> {
@@ -70,12 +83,12 @@ export class RedisJobStore implements JobStore {
     private readonly signals?: RedisSignals,
   ) {}
 
-  async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
+  async enqueue(job: JobRecord, weight: number, withOrder = false): Promise<EnqueueResult> {
     const digest = dedupeDigest(job);
     const useDedupe = this.limits.dedupe && digest !== undefined;
     const ref = payloadRef(job);
     const notice = this.signals?.enqueueNotice() ?? { channel: this.keys.queueChannel('enqueued'), message: '-' };
-    const [code, , ...flat] = await runScript<[number, string?, ...string[]]>(
+    const [code, order, ...flat] = await runScript<[number, Array<string | number>?, ...string[]]>(
       this.redis,
       'enqueueJob',
       this.keys.enqueueKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest, ref }),
@@ -94,6 +107,7 @@ export class RedisJobStore implements JobStore {
         notice.channel,
         notice.message,
         ref ?? '',
+        withOrder ? 1 : 0,
         ...Object.entries(encodeJob(job)).flat(),
       ],
     );
@@ -101,15 +115,19 @@ export class RedisJobStore implements JobStore {
     if (typeof outcome === 'object') return outcome;
     const stored = decodeJob(pairs(flat));
     if (!stored) throw new Error(`enqueueJob answered ${code} without the job`);
-    if (outcome === 'created') this.signals?.enqueuedHere();
-    // The job may have just taken its payload over: its chunks are renewed now, not in a minute.
-    if (outcome === 'created' && ref) this.payloads.soon();
-    return { kind: outcome, job: stored };
+    const waiting = withOrder && order ? fairOrderOf(stored.keyId, order) : undefined;
+    const answered = waiting ? { order: waiting } : {};
+    if (outcome === 'existing') return { kind: outcome, job: stored, ...answered };
+    this.signals?.enqueuedHere();
+    // It took over a payload whose chunks were shortened (a failed record kept them): renewed now, not in a minute.
+    if (outcome === 'renewNow') this.payloads.soon();
+    return { kind: 'created', job: stored, ...answered };
   }
 
   async settleLostEnqueue(jobId: string): Promise<JobRecord | undefined> {
     const flat = await runScript<string[]>(this.redis, 'refuseJob', this.keys.refuseKeys(jobId), [refusalTtlMs]);
     const job = decodeJob(pairs(flat));
+    // The lost enqueue may have taken over a payload due for renewal now (rare: renewing is cheap).
     if (job && payloadRef(job)) this.payloads.soon();
     return job;
   }
@@ -129,9 +147,13 @@ export class RedisJobStore implements JobStore {
       return this.leasedBy(token, error);
     }
     const [more, dueIn, ...flat] = reply;
-    const job = decodeJob(pairs(flat));
+    const hash = pairs(flat);
+    const job = decodeJob(hash);
     if (!job) return undefined;
-    return more === 1 ? { job, token, more: true } : { job, token, more: false, ...(dueIn !== undefined && dueIn >= 0 && { nextDueInMs: dueIn }) };
+    const payloadAt = payloadLocation(hash.payloadAt);
+    const leased: LeasedJob = { job, token, more: more === 1, ...(payloadAt && { payloadAt }) };
+    if (more !== 1 && dueIn !== undefined && dueIn >= 0) leased.nextDueInMs = dueIn;
+    return leased;
   }
 
   /** The job leased under `token`, read back (on the same connection, behind the lost call) for a few tries. */
@@ -219,13 +241,7 @@ export class RedisJobStore implements JobStore {
 
   /** One script: the other active keys' list lengths are only known once the active set is read. */
   async fairOrder(job: JobRecord): Promise<FairOrder | undefined> {
-    const reply = await runScript<Array<string | number>>(this.redis, 'fairOrder', this.keys.fairOrderKeys(job.keyId), [job.id, this.keys.queueBase()]);
-    if (reply.length === 0) return undefined;
-    const keys: FairOrder['keys'] = [];
-    for (let i = 1; i + 3 < reply.length; i += 4) {
-      keys.push({ keyId: String(reply[i]), start: Number(reply[i + 1]), weight: Number(reply[i + 2]), length: Number(reply[i + 3]) });
-    }
-    return { keyId: job.keyId, index: Number(reply[0]), keys };
+    return fairOrderOf(job.keyId, await runScript<Array<string | number>>(this.redis, 'fairOrder', this.keys.fairOrderKeys(job.keyId), [job.id, this.keys.queueBase()]));
   }
 
   async counts(): Promise<StoreCounts> {

@@ -17,7 +17,7 @@ import { Dispatcher } from './dispatcher.js';
 import { etaFor } from './eta.js';
 import { fairPosition } from './fair-order.js';
 import { adminJobView, jobError, jobView, newJobRecord, storedError, type JobRecord } from './job-record.js';
-import { withSignalEffects, type EnqueueResult, type JobStore, type StoreLimits } from './job-store.js';
+import { withSignalEffects, type EnqueueResult, type FairOrder, type JobStore, type StoreLimits } from './job-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { OperatorHolds } from '../ops/operator-holds.js';
 import { QueueOperator } from './queue-operator.js';
@@ -144,7 +144,8 @@ class FairUploadQueue implements UploadQueue {
     const releaseOwnReference = () => (payloadRef ? this.deps.backend.payloads.release(payloadRef).catch(() => {}) : undefined);
     let result: EnqueueResult;
     try {
-      result = await this.enqueue(job, await this.deps.weightOf(request.keyId));
+      // Answered now (202): the enqueue answers the job's fair order too, so describing it reads one thing less.
+      result = await this.enqueue(job, await this.deps.weightOf(request.keyId), options.waitMs <= 0);
     } catch (error) {
       if (!(error instanceof UnsettledEnqueue)) await releaseOwnReference();
       throw new GatewayError('storeUnavailable', { retryAfterSeconds: storeRetrySeconds, cause: error });
@@ -164,7 +165,7 @@ class FairUploadQueue implements UploadQueue {
     // The store's enqueue has woken the dispatchers of every instance.
     if (result.kind === 'existing') await releaseOwnReference();
     else this.deps.metrics.uploadPaths.inc({ path: 'queued' });
-    return this.answer(result.job, options.waitMs);
+    return this.answer(result.job, options.waitMs, result.order);
   }
 
   /**
@@ -191,15 +192,15 @@ class FairUploadQueue implements UploadQueue {
     }
   }
 
-  /** Done, failed (thrown), or 202 with where the job stands once `waitMs` has passed. */
-  private async answer(job: JobRecord, waitMs: number): Promise<SubmitOutcome> {
+  /** Done, failed (thrown), or 202 with where the job stands once `waitMs` has passed (`order`: its fair order, read at the enqueue). */
+  private async answer(job: JobRecord, waitMs: number, order?: FairOrder): Promise<SubmitOutcome> {
     const settled = await this.waitFinished(job, waitMs).catch((error: unknown) => this.storeFailed('wait', error, job));
     if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result, ...(settled.lane && { lane: settled.lane }) };
     if (settled.status === 'failed') throw jobError(settled);
     // A repeat of an upload still being forwarded straight from another request: its bytes are in no
     // store, so no 202 may promise it; the client retries and then gets its answer.
     if (settled.direct) throw new GatewayError('overloaded', { message: 'The same upload is still being forwarded, try again shortly', retryAfterSeconds: 1 });
-    const view = await this.describe(settled).catch((error: unknown) => this.storeFailed('describe', error, jobView(settled)));
+    const view = await this.describe(settled, order).catch((error: unknown) => this.storeFailed('describe', error, jobView(settled)));
     const eta = view.eta ? Date.parse(view.eta) : undefined;
     return { state: 'queued', job: view, retryAfterSeconds: eta === undefined ? storeRetrySeconds : Math.max(1, Math.ceil((eta - this.clock()) / 1000)) };
   }
@@ -210,9 +211,9 @@ class FairUploadQueue implements UploadQueue {
    * call — until the answer is known. Throws UnsettledEnqueue when it cannot be known in time; the
    * payload is then kept and the question settled in the background.
    */
-  private async enqueue(job: JobRecord, weight: number): Promise<EnqueueResult> {
+  private async enqueue(job: JobRecord, weight: number, withOrder: boolean): Promise<EnqueueResult> {
     try {
-      return await this.store.enqueue(job, weight);
+      return await this.store.enqueue(job, weight, withOrder);
     } catch (error) {
       this.deps.metrics.storeErrors.inc({ operation: 'enqueue' });
       if (certainlyNotRun(error)) throw error;
@@ -393,12 +394,12 @@ class FairUploadQueue implements UploadQueue {
     }
   }
 
-  /** The client's view, with position and ETA while the job waits. */
-  private async describe(job: JobRecord): Promise<JobView> {
+  /** The client's view, with position and ETA while the job waits (`known`: its fair order, when just read). */
+  private async describe(job: JobRecord, known?: FairOrder): Promise<JobView> {
     const view = jobView(job);
     if (job.status !== 'queued' && job.status !== 'active') return view;
     // Independent reads, sent together: one round trip.
-    const [order, lanes] = await Promise.all([job.status === 'queued' ? this.store.fairOrder(job) : undefined, this.pool.snapshots()]);
+    const [order, lanes] = await Promise.all([job.status === 'queued' ? (known ?? this.store.fairOrder(job)) : undefined, this.pool.snapshots()]);
     const position = order ? fairPosition(order) : 1;
     if (job.status === 'queued') view.position = position;
     const eta = etaFor(position, lanes, this.clock());

@@ -9,14 +9,20 @@ export interface StoredPayload {
   head: Buffer;
 }
 
+/** Where the Redis store keeps a payload's bytes (its chunks), as the job's record names them: no lookup before reading. */
+export interface PayloadLocation {
+  blob: string;
+  chunks: number;
+}
+
 export interface PayloadStore {
   /**
    * Streams `source` into the store and takes one reference on it. Rejects with
    * GatewayError('tooLarge') as soon as more than `maxBytes` arrive, keeping nothing.
    */
   put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload>;
-  /** The bytes, streamed in chunks (never loaded whole). */
-  open(ref: string): Readable;
+  /** The bytes, streamed in chunks (never loaded whole); `at`: where they are, when the job's lease already said. */
+  open(ref: string, at?: PayloadLocation): Readable;
   /** The bytes, when this store already holds them in memory (small held uploads): sent in one write, no stream. */
   inMemory?(ref: string): Buffer | undefined;
   /** Takes one more reference (a job recovered after a restart, a failed job retried); false when the bytes are not stored. */

@@ -2,15 +2,30 @@ import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 
-/** Chunks written while an upload streams in live this long; the request's hold on them (below) is shorter. */
-export const stagingTtlMs = 3_600_000;
+/**
+ * Chunks written while an upload streams in live this long: a job that owns them is renewed once
+ * half of it is spent, so one dispatched sooner (most) costs no renewal at all. It is also how long
+ * the chunks of a commit whose reply was lost outlive it.
+ */
+export const stagingTtlMs = 86_400_000;
 /** How long a request's hold keeps a payload no job owns yet: ample for the enqueue that follows the commit. */
 export const holdTtlMs = 600_000;
 /** The chunks of a job's payload are renewed for this long (at least), again once half of it is left. */
 const leaseFloorMs = 7 * 86_400_000;
-/** How often each instance looks for payloads due for renewal (payloads a job just took over are renewed at once). */
+/** How often each instance looks for payloads due for renewal. */
 const renewEveryMs = 60_000;
+
+/** Tests shorten these to see renewals happen; a hold never outlives half the staging TTL. */
+export interface PayloadTimings {
+  stagingTtlMs: number;
+  renewEveryMs: number;
+}
 const renewBatch = 100;
+/**
+ * Chunks no payload needs any more are deleted together this often: one round trip for every job
+ * that finished meanwhile, not one each. They hold their memory this much longer.
+ */
+const discardEveryMs = 250;
 /** Chunks outlive the metadata that names them by this much, so a payload read as stored is stored whole. */
 const chunkMarginMs = 5_000;
 
@@ -27,8 +42,9 @@ export type ChunkVerdict = string[];
  * - chunks are written with a staging TTL, and the commit takes a hold on the payload for its
  *   request, shorter than that; the metadata expires with the hold;
  * - the enqueue script makes the payload the job's (metadata persistent) in the step that creates the
- *   job, and lists it in `{queue}:payload-renewals`; the chunks of every listed payload are renewed
- *   for a long lease here, at once and again once half of it is left, by any instance;
+ *   job, and lists it in `{queue}:payload-renewals` for when half the chunks' staging TTL is spent;
+ *   the chunks of every listed payload are renewed for a long lease here once due, and again once
+ *   half of that is left, by any instance;
  * - the script that ends the last job's ownership (finish, purge, release) sets the metadata's
  *   expiry and answers what the chunks must become (`ChunkVerdict`), applied here; a shortened
  *   expiry is checked against the metadata once more, since a job may have taken the payload over
@@ -41,7 +57,12 @@ export type ChunkVerdict = string[];
 export class PayloadLifetime {
   /** Long enough for a failed record to keep its payload whatever a crash skips: twice the result TTL, a week at least. */
   readonly leaseMs: number;
+  readonly stagingTtlMs: number;
+  readonly holdTtlMs: number;
+  private readonly renewEveryMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private discarded: string[] = [];
+  private discarding: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -50,17 +71,21 @@ export class PayloadLifetime {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     resultTtlMs: number,
+    timings: PayloadTimings = { stagingTtlMs, renewEveryMs },
   ) {
     this.leaseMs = Math.max(leaseFloorMs, 2 * resultTtlMs);
+    this.stagingTtlMs = timings.stagingTtlMs;
+    this.holdTtlMs = Math.min(holdTtlMs, timings.stagingTtlMs / 2);
+    this.renewEveryMs = timings.renewEveryMs;
   }
 
   /** Renews due payloads every minute (and whenever `soon()` asks). */
   start(): void {
-    this.timer ??= setInterval(() => this.soon(), renewEveryMs).unref();
+    this.timer ??= setInterval(() => this.soon(), this.renewEveryMs).unref();
     this.soon();
   }
 
-  /** Renews due payloads now: a job has just taken one over. Runs one renewal at a time; failures wait for the next round. */
+  /** Renews due payloads now (a job owns one whose chunks were shortened). Runs one renewal at a time; failures wait for the next round. */
   soon(): void {
     if (this.closed) return;
     if (this.running) {
@@ -82,6 +107,7 @@ export class PayloadLifetime {
     this.closed = true;
     clearInterval(this.timer);
     await this.running;
+    await this.discardNow();
   }
 
   /** Applies a script's verdict on a payload's chunks. */
@@ -103,14 +129,14 @@ export class PayloadLifetime {
     const [blob, count] = await this.redis.hmget(this.keys.payloadMeta(ref), 'blob', 'chunks');
     const chunks = this.chunkKeys(blob ?? '', Number(count ?? 0));
     await Promise.all(chunks.map((key) => this.redis.pexpireat(key, until)));
-    await this.check(ref, blob ?? '', chunks, String(until));
+    await this.check(ref, blob ?? '', chunks, String(until - Math.floor(this.leaseMs / 2)));
   }
 
   /** Up to three rounds: each settles what changed while the previous one ran. */
   private async expireOrRemove(ref: string, blob: string, count: number, until: number, round = 1): Promise<void> {
     const chunks = this.chunkKeys(blob, count);
     if (until === 0) {
-      await this.remove(chunks);
+      this.discard(chunks);
       return;
     }
     await Promise.all(chunks.map((key) => this.redis.pexpireat(key, until + chunkMarginMs)));
@@ -119,11 +145,11 @@ export class PayloadLifetime {
   }
 
   /** The metadata's word on chunks whose expiry was just set: acted on, or the new expiry returned. */
-  private async check(ref: string, blob: string, chunks: string[], renewedUntil: string): Promise<number | undefined> {
-    const [code, until] = await runScript<[number, number?]>(this.redis, 'checkPayloadChunks', this.keys.payloadChunkKeys(ref), [ref, blob, renewedUntil]);
+  private async check(ref: string, blob: string, chunks: string[], nextDue: string): Promise<number | undefined> {
+    const [code, until] = await runScript<[number, number?]>(this.redis, 'checkPayloadChunks', this.keys.payloadChunkKeys(ref), [ref, blob, nextDue]);
     switch (code) {
       case 0:
-        await this.remove(chunks);
+        this.discard(chunks);
         return undefined;
       case 1:
         return undefined;
@@ -140,6 +166,21 @@ export class PayloadLifetime {
   /** One UNLINK per chunk: they live on different slots, which one multi-key command may not span. */
   async remove(chunks: string[]): Promise<void> {
     await Promise.all(chunks.map((key) => this.redis.unlink(key)));
+  }
+
+  /** Deletes chunks with the next batch (a failed batch leaves them to their TTL). */
+  private discard(chunks: string[]): void {
+    this.discarded.push(...chunks);
+    this.discarding ??= setTimeout(() => void this.discardNow(), discardEveryMs).unref();
+  }
+
+  /** Deletes every chunk discarded so far; resolves when Redis has answered. */
+  async discardNow(): Promise<void> {
+    clearTimeout(this.discarding);
+    this.discarding = undefined;
+    const chunks = this.discarded;
+    this.discarded = [];
+    await this.remove(chunks).catch(() => {});
   }
 
   chunkKeys(blob: string, count: number): string[] {

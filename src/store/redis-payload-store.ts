@@ -5,8 +5,8 @@ import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { PayloadIntake, toBuffer } from './payload-intake.js';
-import type { PayloadStore, StoredPayload } from './payload-store.js';
-import { holdTtlMs, PayloadLifetime, stagingTtlMs } from './redis-payload-lifetime.js';
+import type { PayloadLocation, PayloadStore, StoredPayload } from './payload-store.js';
+import { PayloadLifetime, type PayloadTimings } from './redis-payload-lifetime.js';
 
 /**
  * Bytes go to Redis in chunks of exactly this size (the last one shorter), each its own key: no
@@ -30,18 +30,19 @@ export class RedisPayloadStore implements PayloadStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    options: { resultTtlMs: number },
+    options: { resultTtlMs: number; timings?: PayloadTimings },
   ) {
-    this.lifetime = new PayloadLifetime(redis, keys, options.resultTtlMs);
+    this.lifetime = new PayloadLifetime(redis, keys, options.resultTtlMs, options.timings);
   }
 
   async put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload> {
+    const { stagingTtlMs, holdTtlMs } = this.lifetime;
     const blob = randomUUID();
     const intake = new PayloadIntake(maxBytes);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let written = 0;
-    const startedAt = performance.now();
+    let startedAt = performance.now();
     const write = async (data: Buffer) => {
       await this.redis.set(this.keys.payloadChunk(blob, written), data, 'PX', stagingTtlMs);
       written++;
@@ -61,37 +62,48 @@ export class RedisPayloadStore implements PayloadStore {
       }
       if (pendingBytes > 0) await write(Buffer.concat(pending, pendingBytes));
       // After a long upload the first chunks get their full staging TTL again: every chunk outlives the commit's hold.
-      if (performance.now() - startedAt > stagingTtlMs / 2) await Promise.all(this.chunkKeys(blob, written).map((key) => this.redis.pexpire(key, stagingTtlMs)));
+      if (performance.now() - startedAt > stagingTtlMs / 2) {
+        startedAt = performance.now();
+        await Promise.all(this.chunkKeys(blob, written).map((key) => this.redis.pexpire(key, stagingTtlMs)));
+      }
     } catch (error) {
       await this.lifetime.remove(this.chunkKeys(blob, written)).catch(() => {});
       throw error;
     }
     const stored = intake.finish();
     // A commit whose reply is lost may still run: its chunks are then named, so they are left to expire, not deleted.
-    const [own, oldBlob, oldCount] = await runScript<[number, string?, string?]>(this.redis, 'commitPayload', this.keys.payloadKeys(stored.ref), [blob, stored.size, written, holdTtlMs]);
+    // Measured from before the first chunk was sent, so the chunks surely live past the due time.
+    const renewInMs = Math.max(0, Math.floor(stagingTtlMs / 2 - (performance.now() - startedAt)));
+    const [own, oldBlob, oldCount] = await runScript<[number, string?, string?]>(this.redis, 'commitPayload', this.keys.payloadKeys(stored.ref), [blob, stored.size, written, holdTtlMs, renewInMs]);
     // Copies no payload names any more; they expire by themselves if this fails.
     const unneeded = own === 0 ? this.chunkKeys(blob, written) : oldBlob ? this.chunkKeys(oldBlob, Number(oldCount)) : [];
     await this.lifetime.remove(unneeded).catch(() => {});
     return stored;
   }
 
-  open(ref: string): Readable {
+  open(ref: string, at?: PayloadLocation): Readable {
     const { redis, keys } = this;
+    const chunk = (blob: string, index: number) => redis.getBuffer(keys.payloadChunk(blob, index));
     return Readable.from(
       (async function* () {
-        const [blob, chunks] = await redis.hmget(keys.payloadMeta(ref), 'blob', 'chunks');
-        if (!blob) throw new Error(`payload ${ref} is not stored`);
-        const count = Number(chunks);
+        let { blob, chunks: count } = at ?? (await located(redis, keys, ref));
+        let first = count > 0 ? await chunk(blob, 0) : null;
+        // The record's location is stale only when the bytes were stored again meanwhile (a failed job
+        // kept them too briefly): then the metadata knows the new one.
+        if (at && count > 0 && !first) {
+          ({ blob, chunks: count } = await located(redis, keys, ref));
+          first = await chunk(blob, 0);
+        }
         // One chunk read ahead, so the next round trip overlaps with sending this one.
-        let next = count > 0 ? redis.getBuffer(keys.payloadChunk(blob, 0)) : undefined;
+        let next: Promise<Buffer | null> | undefined = Promise.resolve(first);
         for (let index = 0; index < count; index++) {
-          const chunk = await next!;
-          next = index + 1 < count ? redis.getBuffer(keys.payloadChunk(blob, index + 1)) : undefined;
-          if (!chunk) {
+          const data = await next!;
+          next = index + 1 < count ? chunk(blob, index + 1) : undefined;
+          if (!data) {
             next?.catch(() => {});
             throw new Error(`payload ${ref} lost chunk ${index}`);
           }
-          yield chunk;
+          yield data;
         }
       })(),
       { objectMode: false },
@@ -99,7 +111,7 @@ export class RedisPayloadStore implements PayloadStore {
   }
 
   async retain(ref: string): Promise<boolean> {
-    return (await runScript<number>(this.redis, 'holdPayload', this.keys.payloadKeys(ref), [holdTtlMs])) === 1;
+    return (await runScript<number>(this.redis, 'holdPayload', this.keys.payloadKeys(ref), [this.lifetime.holdTtlMs])) === 1;
   }
 
   async release(ref: string): Promise<void> {
@@ -113,4 +125,16 @@ export class RedisPayloadStore implements PayloadStore {
   private chunkKeys(blob: string, count: number): string[] {
     return this.lifetime.chunkKeys(blob, count);
   }
+}
+
+async function located(redis: RedisClient, keys: RedisKeys, ref: string): Promise<PayloadLocation> {
+  const [blob, chunks] = await redis.hmget(keys.payloadMeta(ref), 'blob', 'chunks');
+  if (!blob) throw new Error(`payload ${ref} is not stored`);
+  return { blob, chunks: Number(chunks) };
+}
+
+/** The `payloadAt` a job's record keeps (`<blob>:<chunks>`), read back. */
+export function payloadLocation(field: string | undefined): PayloadLocation | undefined {
+  const match = field?.match(/^(.+):(\d+)$/);
+  return match ? { blob: match[1]!, chunks: Number(match[2]) } : undefined;
 }

@@ -1,3 +1,5 @@
+import type { PayloadLocation } from '../store/payload-store.js';
+
 /** The image as the upstream will receive it: bytes in the payload store, or a URL the upstream fetches itself. */
 export type UploadSource =
   | { kind: 'payload'; ref: string; size: number; mime: string }
@@ -8,6 +10,8 @@ export interface UploadRequest {
   /** The gateway key (its public id) the upload is charged to. */
   keyId: string;
   source: UploadSource;
+  /** Where a payload source's bytes are, when the job's lease already said (saves the store a lookup). */
+  payloadAt?: PayloadLocation;
   /** Fields passed through to the upstream: name, title, description (legacy `caption` maps to description). */
   fields: UploadFields;
   /** Upstream user token for account uploads; forwarded as `Authorization: Bearer`, never logged. */

@@ -113,7 +113,7 @@ function uploadBody(upload: UploadRequest, payloads: PayloadStore) {
     filename: upload.fields.name ?? 'image',
     contentType: source.mime,
     size: source.size,
-    open: () => payloads.open(source.ref),
+    open: () => payloads.open(source.ref, upload.payloadAt),
     bytes: payloads.inMemory?.(source.ref),
   };
   return multipartBody([['type', 'file'], ...fields], file);

@@ -74,3 +74,20 @@ describe.each(stores)('%s payload store', (_name, makeStore, held) => {
     expect(await held()).toEqual(before);
   });
 });
+
+describe('redis payload store reading at a location the job record named', () => {
+  const keys = new RedisKeys(prefix);
+
+  it('reads the chunks there without looking the payload up, and falls back to the metadata when they were stored again', async () => {
+    const store = new RedisPayloadStore(redis, keys, { resultTtlMs: 86_400_000 });
+    const stored = await store.put(chunks(300_000, 50_000), 1_000_000);
+    const [blob, count] = await redis.hmget(keys.payloadMeta(stored.ref), 'blob', 'chunks');
+    const expected = await buffer(chunks(300_000, 50_000));
+    expect((await buffer(store.open(stored.ref, { blob: blob!, chunks: Number(count) }))).equals(expected)).toBe(true);
+    // The location is trusted: with the metadata gone, it still reads the chunks where the record said.
+    await redis.hdel(keys.payloadMeta(stored.ref), 'blob');
+    expect((await buffer(store.open(stored.ref, { blob: blob!, chunks: Number(count) }))).equals(expected)).toBe(true);
+    await redis.hset(keys.payloadMeta(stored.ref), 'blob', blob!);
+    expect((await buffer(store.open(stored.ref, { blob: 'stored-again-since', chunks: 1 }))).equals(expected)).toBe(true);
+  });
+});

@@ -6,10 +6,10 @@
     KEYS[1] payload metadata hash
     KEYS[2] payload renewals ZSET
     ARGV[1] the payload's SHA-256, ARGV[2] blob id,
-    ARGV[3] epoch ms the chunks were renewed until ('' when they were shortened)
+    ARGV[3] epoch ms the chunks, just renewed, are next due for renewal ('' when they were shortened)
   Output:
     {0} not this payload's chunks (any more): delete them
-    {1} owned by a job, and renewed until ARGV[3] (recorded)
+    {1} owned by a job, and renewed (next due at ARGV[3], recorded)
     {2} owned by a job, but shortened: due for renewal now (recorded)
     {3, epoch ms} no job owns it: the chunks may go at that time (0: now; see settlePayload)
 ]]

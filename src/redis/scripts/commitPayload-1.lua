@@ -8,7 +8,8 @@
   Input:
     KEYS[1] payload metadata hash (by SHA-256)
     ARGV[1] blob id (names the chunk keys), ARGV[2] size in bytes, ARGV[3] chunk count,
-    ARGV[4] how long the hold lasts (ms): the caller's chunks live at least that long
+    ARGV[4] how long the hold lasts (ms): the caller's chunks live at least that long,
+    ARGV[5] ms from now until the caller's chunks are due for renewal once a job owns them
   Output:
     { 1 } stored as this blob; { 1, old blob, its chunk count } stored as this blob, replacing that one;
     { 0 } already stored (the caller's chunks are not needed)
@@ -32,7 +33,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   end
   reply = { 1, state[3], state[4] }
 end
-redis.call('HSET', KEYS[1], 'blob', ARGV[1], 'size', ARGV[2], 'chunks', ARGV[3])
+redis.call('HSET', KEYS[1], 'blob', ARGV[1], 'size', ARGV[2], 'chunks', ARGV[3], 'renewAt', now + tonumber(ARGV[5]))
 hold()
 redis.call('PEXPIREAT', KEYS[1], math.max(holdUntil, tonumber(redis.call('HGET', KEYS[1], 'keep') or '0')))
 return reply

@@ -18,21 +18,27 @@
     ARGV[10] use Idempotency-Key (1/0), ARGV[11] use dedupe (1/0),
     ARGV[12] channel and ARGV[13] message of the enqueue notice (published when a job is created, so
     idle dispatchers on every instance wake without a round trip of their own),
-    ARGV[14] payload SHA-256 ('' for none), ARGV[15..] job field/value pairs
+    ARGV[14] payload SHA-256 ('' for none), ARGV[15] answer the job's fair order too (1/0: its client
+    is answered 202 with its position now), ARGV[16..] job field/value pairs
   The job id is chosen by the gateway, so running this twice (a reply lost, the call repeated)
   creates one job.
   The new job takes over the request's hold on its payload: the payload is the job's from here
   (persistent, and listed for its chunks' renewal when it is the first job to own it), and goes
   when the job ends (finishJob).
   Output:
-    {1, id, job...} created (or already created by this same id); {2, id, job...} existing job for the
-    Idempotency-Key; {3, id, job...} existing job for the same bytes; job... is its hash as field/value pairs.
+    {1, order, job...} created (or already created by this same id); {4, order, job...} created, and
+    its payload's chunks are due for renewal now; {2, order, job...} existing job for the
+    Idempotency-Key; {3, order, job...} existing job for the same bytes; job... is its hash as
+    field/value pairs, order what fairOrderOf answers for it ({} unless ARGV[15] = 1).
     {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key; {-4} this id was refused;
     {-5} the payload is no longer stored (its hold expired before the enqueue arrived)
   A job the cut-through claimed under this id (claimDirectJob) is taken over: its entries already
   name it, and its record loses the direct mark and the expiry.
 ]]
+--- @include "fairOrderOf"
+
 local jobPrefix = string.sub(KEYS[4], 1, #KEYS[4] - #ARGV[1])
+local base = string.sub(jobPrefix, 1, #jobPrefix - #'job:')
 local function alive(id)
   if not id then return false end
   local status = redis.call('HGET', jobPrefix .. id, 'status')
@@ -40,7 +46,10 @@ local function alive(id)
 end
 
 local function answer(code, id)
-  local reply = {code, id}
+  local order = {}
+  local keyId = redis.call('HGET', jobPrefix .. id, 'keyId')
+  if ARGV[15] == '1' and keyId then order = fairOrderOf(KEYS[2], KEYS[1], base .. 'wait:' .. keyId, id, base) end
+  local reply = {code, order}
   for _, value in ipairs(redis.call('HGETALL', jobPrefix .. id)) do table.insert(reply, value) end
   return reply
 end
@@ -67,7 +76,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'n:' .. keyId) or '0') + 1 > tonumber(AR
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HDEL', KEYS[4], 'direct', 'lane')
 redis.call('PERSIST', KEYS[4])
-redis.call('HSET', KEYS[4], unpack(ARGV, 15))
+redis.call('HSET', KEYS[4], unpack(ARGV, 16))
 redis.call('HSET', KEYS[4], 'seq', seq)
 redis.call('HINCRBY', KEYS[1], 'jobs', 1)
 redis.call('HINCRBY', KEYS[1], 'bytes', size)
@@ -82,11 +91,20 @@ if not redis.call('ZSCORE', KEYS[2], keyId) then
 end
 if ARGV[10] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[6]) end
 if ARGV[11] == '1' then redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[6]) end
+local created = 1
 if ARGV[14] ~= '' then
   redis.call('PERSIST', KEYS[9])
-  -- The first owner's chunks are known to live only as long as the hold: renewed at once (score 0: due now).
-  if redis.call('HINCRBY', KEYS[9], 'refs', 1) == 1 then redis.call('ZADD', KEYS[10], 0, ARGV[14]) end
+  -- Where its bytes are, kept on the job so a dispatch reads them without looking this up.
+  local stored = redis.call('HMGET', KEYS[9], 'blob', 'chunks')
+  redis.call('HSET', KEYS[4], 'payloadAt', stored[1] .. ':' .. stored[2])
+  -- The first owner's chunks are due for renewal when half their staging TTL is spent; when that is
+  -- not known (they were shortened for a failed record), at once: score 0, and the caller is told.
+  if redis.call('HINCRBY', KEYS[9], 'refs', 1) == 1 then
+    local renewAt = tonumber(redis.call('HGET', KEYS[9], 'renewAt') or '0')
+    redis.call('ZADD', KEYS[10], renewAt, ARGV[14])
+    if renewAt == 0 then created = 4 end
+  end
   if redis.call('HINCRBY', KEYS[9], 'holds', -1) <= 0 then redis.call('HDEL', KEYS[9], 'holds', 'held') end
 end
 redis.call('PUBLISH', ARGV[12], ARGV[13])
-return answer(1, ARGV[1])
+return answer(created, ARGV[1])

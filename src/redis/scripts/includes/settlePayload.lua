@@ -2,7 +2,8 @@
   A payload no job owns (refs 0) lives only as long as something still needs it: requests holding
   it (`holds`, until `held`) and failed job records keeping it (until `keep`, the latest record's
   expiry). Its metadata is given the later of those as its expiry, or deleted when neither is left;
-  holds and keeps that have lapsed are forgotten.
+  holds and keeps that have lapsed are forgotten. Its chunks are about to be shortened, so their
+  staging renewal time (`renewAt`) no longer holds: a job taking it over renews them at once.
   Output: { blob, chunk count, epoch ms the chunks may go at (0: delete them now) }, for the caller
   to apply to the chunks (untagged keys in other slots, which no script may touch).
 ]]
@@ -19,6 +20,7 @@ local function settlePayload(meta, now)
     redis.call('HDEL', meta, 'keep', 'kept')
   end
   local expiry = math.max(held, keep)
+  redis.call('HDEL', meta, 'renewAt')
   if expiry == 0 then
     redis.call('DEL', meta)
   else
