@@ -116,6 +116,8 @@ export class RedisPayloadStore implements PayloadStore {
 
   async release(ref: string): Promise<void> {
     await this.lifetime.follow(ref, await runScript<string[]>(this.redis, 'releasePayload', this.keys.payloadKeys(ref), []));
+    // Gone when this resolves, as the interface says: the batch of discarded chunks goes now.
+    await this.lifetime.discardNow();
   }
 
   async has(ref: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import { idempotencyScope } from '../../src/queue/job-record.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { multipart } from '../http/upload-harness.js';
 import { images, largePng } from '../support/images.js';
+import { eventually } from '../support/eventually.js';
 import { connectRedis, redisUrl } from '../support/redis.js';
 import { spawnSimulator, type SpawnedSimulator, type SimStats } from '../support/simulator.js';
 import { appKey, startFixtureGateway } from './gateway-fixture.js';
@@ -44,17 +45,6 @@ async function paths(gateway: Gateway): Promise<{ direct: number; queued: number
 function received(record: SimStats['received'][number]) {
   const { sha256, url, size, fields } = record;
   return { sha256, url, size, fields };
-}
-
-/** Polls `read` until `done` (a condition, not a sleep standing in for one). */
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function payloadKeys(gateway: Gateway): Promise<string[]> {
@@ -114,12 +104,13 @@ describe.each([
 
     const queued = await post(gateway.url, path, payload, contentType, { prefer: 'respond-async' });
     expect(queued.status).toBe(202);
-    await waitFor(() => fetch(`${gateway.url}${queued.location}`, { headers: { 'x-api-key': appKey } }).then((r) => r.json()), (answer) => (answer.job?.status ?? answer.data.status) === 'done', 'the queued copy');
+    await eventually(() => fetch(`${gateway.url}${queued.location}`, { headers: { 'x-api-key': appKey } }).then((r) => r.json()), (answer) => (answer.job?.status ?? answer.data.status) === 'done');
     const sent = (await simulator.stats()).received.map(received);
     expect(sent).toHaveLength(2);
     expect(sent[1]).toEqual(sent[0]);
     if (bytes) expect(sent[0]).toMatchObject({ sha256: sha(bytes), size: bytes.length });
-    expect(await payloadKeys(gateway)).toEqual([]);
+    // Deleted with the next batch of discarded chunks, a moment later.
+    await eventually(() => payloadKeys(gateway), (keys) => keys.length === 0);
   });
 
   it('answers a repeated Idempotency-Key with the first upload, forwarded straight or queued', async () => {
@@ -140,7 +131,7 @@ describe.each([
     const { gateway } = gateways.plain;
     await simulator.faults({ next: [{ kind: 'latency', ms: 500 }] });
     const first = post(gateway.url, '/3/image', png, 'image/png', { 'idempotency-key': 'slow-1' });
-    await waitFor(() => claimed(gateway, 'slow-1'), Boolean, 'the first forward under way');
+    await eventually(() => claimed(gateway, 'slow-1'), Boolean);
     const [a, b] = await Promise.all([first, post(gateway.url, '/3/image', png, 'image/png', { 'idempotency-key': 'slow-1' })]);
     expect(a.status).toBe(200);
     expect(b.body.data.id).toBe(a.body.data.id);
@@ -176,7 +167,8 @@ describe.each([
     expect({ faults: stats.faults, uploads: stats.uploads }).toEqual({ faults: 1, uploads: 1 });
     expect(stats.received[0]).toMatchObject({ sha256: sha(large), size: large.length });
     expect(await paths(gateway)).toEqual({ direct: before.direct, queued: before.queued + 1 });
-    expect(await payloadKeys(gateway)).toEqual([]);
+    // Deleted with the next batch of discarded chunks, a moment later.
+    await eventually(() => payloadKeys(gateway), (keys) => keys.length === 0);
   });
 
   it('queues behind jobs already waiting, so fair queueing keeps its meaning', async () => {
@@ -186,7 +178,7 @@ describe.each([
     // Two queued jobs: one is sent at once (slowly), the other waits.
     const waiting = [1, 2].map((n) => post(gateway.url, '/3/image', largePng(1000 + n), 'image/png', { prefer: 'respond-async' }));
     await Promise.all(waiting);
-    await waitFor(() => gateway.queue.stats(), (stats) => stats.depth >= 1, 'a job waiting');
+    await eventually(() => gateway.queue.stats(), (stats) => stats.depth >= 1);
     expect((await post(gateway.url, '/3/image', largePng(1010), 'image/png')).status).toBe(200);
     expect((await paths(gateway)).direct).toBe(before.direct);
   });
