@@ -1,4 +1,4 @@
-import type { LaneSpec, SubjectIndex } from './lane-spec.js';
+import { keepOf, type LaneSpec, type SubjectIndex } from './lane-spec.js';
 
 /**
  * A subject's budget record: one flat hash (a Redis hash under `{lanes}`, or a Map embedded), so
@@ -41,7 +41,8 @@ export function liveWindows(spec: LaneSpec, records: readonly [SubjectRecord, Su
   const windows: LiveWindow[] = spec.windows.map((w) => {
     const record = records[w.subject];
     const reported = record[`${w.name}|limit`] === undefined ? Infinity : num(record, `${w.name}|limit`);
-    return { ...w, limit: Math.min(w.limit, reported), learned: false, ...state(record, w.name) };
+    const limit = Math.min(w.limit, reported);
+    return { ...w, limit, keep: keepOf(w.keep, limit), learned: false, ...state(record, w.name) };
   });
   records.forEach((record, subject) => {
     for (const field of Object.keys(record)) {

@@ -13,8 +13,8 @@ export interface ConfiguredWindow {
   windowMs: number;
   /** What one upload spends (1, or the upload cost in credits). */
   cost: number;
-  /** Never spent: the credit reserve (0 for upload windows). */
-  keep: number;
+  /** Never spent: the credit reserve (0 for upload windows), a count or a share of the limit in force (`2%`). */
+  keep: LaneCredits['reserve'];
 }
 
 /** Everything the budget scripts need about one lane, resolved once from config. */
@@ -47,7 +47,7 @@ export function laneSpecs(lanes: readonly LaneConfig[]): Map<string, LaneSpec> {
     const windows: ConfiguredWindow[] = [
       ...uploadWindows(0, addressLimits.get(address)!),
       ...uploadWindows(1, limits),
-      { subject: 1, name: 'credits', limit: credits.limit, windowMs: credits.window, cost: credits.uploadCost, keep: creditReserve(credits) },
+      { subject: 1, name: 'credits', limit: credits.limit, windowMs: credits.window, cost: credits.uploadCost, keep: credits.reserve },
     ];
     const longest = Math.max(...windows.map((w) => w.windowMs));
     specs.set(lane.id, { laneId: lane.id, subjects: [address, client], windows, uploadCost: credits.uploadCost, ttlMs: 2 * longest + dayMs });
@@ -55,10 +55,13 @@ export function laneSpecs(lanes: readonly LaneConfig[]): Map<string, LaneSpec> {
   return specs;
 }
 
-/** The credits never spent: a count, or a percentage of the limit (rounded up: the safe side). */
-export function creditReserve(credits: LaneCredits): number {
-  const { reserve, limit } = credits;
-  return typeof reserve === 'number' ? reserve : Math.ceil((limit * Number(reserve.slice(0, -1))) / 100);
+/**
+ * The credits never spent out of `limit`, the limit in force: a count, or a percentage of it (rounded
+ * up: the safe side). A share follows a reported limit lower than the configured one, so the reserve
+ * never outgrows the budget and blocks the lane for good; reserveLane-n.lua reads it the same way.
+ */
+export function keepOf(keep: LaneCredits['reserve'], limit: number): number {
+  return typeof keep === 'number' ? keep : Math.ceil((limit * Number(keep.slice(0, -1))) / 100);
 }
 
 function uploadWindows(subject: SubjectIndex, limits: readonly WindowLimit[]): ConfiguredWindow[] {

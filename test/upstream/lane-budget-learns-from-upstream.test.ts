@@ -59,6 +59,18 @@ describe.each(storeKinds)('%s lane budget reconciled from upstream answers', (ki
     expect((await budget.snapshot({ id: 'a' })).windows.find((w) => w.learned === 'post:5')?.remaining).toBe(0);
   });
 
+  it('takes a percentage credit reserve of the limit the upstream reports, so a lower limit never blocks the lane', async () => {
+    // Imgur's defaults: 12,500 credits a day, uploads cost 10, 2% kept (250 of the configured limit).
+    const budget = new LaneBudget(lane(`reserve-${kind}`, [{ limit: 1_000, window: '1h' }]), await sandbox.backend(kind), systemClock);
+    expect((await budget.reserve('a')).ok).toBe(true);
+    // The credential really has 200 credits: 2% of them (4) is kept, not 250.
+    await budget.reconcile('a', [], ok({ client: { limit: 200, remaining: 190, resetInMs: 86_400_000, exact: false } }));
+    const credits = (await budget.snapshot({ id: 'a' })).credits!;
+    expect(credits).toMatchObject({ limit: 200, reserve: 4 });
+    // (190 - 4) / 10 = 18 more uploads.
+    expect(await grantedInARow(budget)).toBe(18);
+  });
+
   it('bounds the lane by a report without a limit only until its reset', async () => {
     const budget = new LaneBudget(lane(`bound-${kind}`), await sandbox.backend(kind), systemClock);
     await budget.reserve('a');

@@ -43,7 +43,7 @@ local count = tonumber(ARGV[1])
 local configured = {}
 for i = 0, count - 1 do
   local base = 2 + 6 * i
-  configured[#configured + 1] = { s = tonumber(ARGV[base]) + 1, name = ARGV[base + 1], limit = tonumber(ARGV[base + 2]), len = tonumber(ARGV[base + 3]), cost = tonumber(ARGV[base + 4]), keep = tonumber(ARGV[base + 5]) }
+  configured[#configured + 1] = { s = tonumber(ARGV[base]) + 1, name = ARGV[base + 1], limit = tonumber(ARGV[base + 2]), len = tonumber(ARGV[base + 3]), cost = tonumber(ARGV[base + 4]) }
 end
 
 -- One window as the records say it stands now (nil when the lane has no such window).

@@ -6,7 +6,8 @@
   Input:
     KEYS[1] the address subject's record (hash), KEYS[2] the credential subject's record
     ARGV[1] N, the number of configured windows; then per window 6 values:
-            subject (0 = KEYS[1], 1 = KEYS[2]), name, limit, length ms, cost, keep (never spent)
+            subject (0 = KEYS[1], 1 = KEYS[2]), name, limit, length ms, cost, keep (never spent: a
+            count, or a share of the limit in force like "2%", rounded up)
     ARGV[2 + 6N] lifetime of the records in ms (expiry only cleans up)
   Output:
     { granted (1/0), wait ms when refused, server time ms, "<subject>:<name>" of each window it opened... }
@@ -33,7 +34,10 @@ for i = 0, count - 1 do
   local limit = tonumber(ARGV[base + 2])
   local reported = tonumber(records[s][name .. '|limit'])
   if reported and reported < limit then limit = reported end
-  windows[#windows + 1] = { s = s, name = name, limit = limit, len = tonumber(ARGV[base + 3]), cost = tonumber(ARGV[base + 4]), keep = tonumber(ARGV[base + 5]) }
+  local keep = ARGV[base + 5]
+  local share = string.match(keep, '^([%d.]+)%%$')
+  keep = share and math.ceil(limit * tonumber(share) / 100) or tonumber(keep)
+  windows[#windows + 1] = { s = s, name = name, limit = limit, len = tonumber(ARGV[base + 3]), cost = tonumber(ARGV[base + 4]), keep = keep }
 end
 for s = 1, 2 do
   for field, value in pairs(records[s]) do
