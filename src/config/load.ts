@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
@@ -7,13 +8,18 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export const defaultConfigPath = 'config/default.yaml';
+const localDefaults = 'config/default.yaml';
+/** The defaults the package ships (`npx upgate` from any directory): config/ beside dist/ and src/. */
+const packagedDefaults = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
 
 type Env = Record<string, string | undefined>;
 
-/** Reads the YAML file named by UPGATE_CONFIG (or the default), applies the environment, validates and freezes. */
+/**
+ * Reads the YAML file named by UPGATE_CONFIG (else the working directory's config/default.yaml, else
+ * the packaged one), applies the environment, validates and freezes.
+ */
 export function loadConfig(env: Env = process.env): Config {
-  const path = env.UPGATE_CONFIG ?? defaultConfigPath;
+  const path = env.UPGATE_CONFIG ?? (existsSync(localDefaults) ? localDefaults : packagedDefaults);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

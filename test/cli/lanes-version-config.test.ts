@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, upload, type TestGateway } from '../ops/test-gateway.js';
+import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/ports.js';
 import { runCli } from './run-cli.js';
 
 describe('upgate --version, lanes and config check', () => {
@@ -21,6 +26,28 @@ describe('upgate --version, lanes and config check', () => {
   it('prints the package version', async () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('serves from any directory with the packaged defaults when no config is named (npx upgate serve)', async () => {
+    // tsx's loader by absolute path: `--import tsx` resolves from the working directory, which has no node_modules.
+    const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+    const loader = pathToFileURL(join(tsxDir, (JSON.parse(readFileSync(join(tsxDir, 'package.json'), 'utf8')) as { exports: { '.': string } }).exports['.'])).href;
+    const port = await freePort();
+    const env = { ...process.env, UPGATE_CONFIG: undefined, UPSTREAM_CLIENT_ID: undefined, REDIS_URL: undefined, PORT: String(port), HOST: '127.0.0.1' };
+    const child = spawn(process.execPath, ['--import', loader, resolve('src/cli/main.ts'), 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (data) => (output += data));
+    child.stderr.on('data', (data) => (output += data));
+    try {
+      const health = await eventually(
+        () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0),
+        (status) => status === 200 || child.exitCode !== null,
+      );
+      expect({ health, output }).toMatchObject({ health: 200 });
+      expect(output).toContain('no upstream lanes configured');
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('exits 2 for an unknown command at the top level as at every other level', async () => {
