@@ -72,6 +72,8 @@ export class RedisPayloadStore implements PayloadStore {
     }
     const stored = intake.finish();
     // A commit whose reply is lost may still run: its chunks are then named, so they are left to expire, not deleted.
+    // Awaited, not sent along with the enqueue that follows (a round trip less): a stall that held
+    // back both would let the enqueue create a job after its client was answered 503.
     // Measured from before the first chunk was sent, so the chunks surely live past the due time.
     const renewInMs = Math.max(0, Math.floor(stagingTtlMs / 2 - (performance.now() - startedAt)));
     const [own, oldBlob, oldCount] = await runScript<[number, string?, string?]>(this.redis, 'commitPayload', this.keys.payloadKeys(stored.ref), [blob, stored.size, written, holdTtlMs, renewInMs]);
