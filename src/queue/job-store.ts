@@ -13,11 +13,8 @@ import type { QueueSignals } from './queue-signals.js';
  * embedded mode has no Redis at all. The scheduling here is small enough to own.
  */
 export interface JobStore {
-  /**
-   * Backpressure, Idempotency-Key and dedupe checks and the push, in one atomic step. `withOrder`:
-   * the job's fair order is answered too where that saves a read (its client is answered 202 now).
-   */
-  enqueue(job: JobRecord, weight: number, withOrder?: boolean): Promise<EnqueueResult>;
+  /** Backpressure, Idempotency-Key and dedupe checks and the push, in one atomic step. */
+  enqueue(job: JobRecord, weight: number, options?: EnqueueOptions): Promise<EnqueueResult>;
   /**
    * For the cut-through: Idempotency-Key and dedupe checks, then whether any job waits, then the job
    * recorded as active and direct (so repeats find it; in no list, expiring after the lease in Redis),
@@ -84,6 +81,16 @@ export interface StoreLimits {
   dedupe: boolean;
 }
 
+export interface EnqueueOptions {
+  /** Answer the job's fair order too, where that saves a read (its client is answered 202 now). */
+  withOrder?: boolean;
+  /**
+   * Create the job only if the call reaches the store within this many ms of being sent (Redis: a
+   * stall may hold it back); later, its client may have been answered 503, and it is refused.
+   */
+  createWithinMs?: number;
+}
+
 export type EnqueueResult =
   | { kind: 'created'; job: JobRecord; order?: FairOrder }
   /** The same Idempotency-Key, or (dedupe) the same bytes from the same key: the earlier job. */
@@ -148,8 +155,8 @@ export interface StoreCounts {
  */
 export function withSignalEffects(store: JobStore, payloads: PayloadStore, signals: QueueSignals): JobStore {
   return {
-    async enqueue(job, weight) {
-      const result = await store.enqueue(job, weight);
+    async enqueue(job, weight, options) {
+      const result = await store.enqueue(job, weight, options);
       if (result.kind === 'created') signals.enqueued();
       return result;
     },

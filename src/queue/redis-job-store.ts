@@ -7,7 +7,7 @@ import type { RedisKeys } from '../redis/keys.js';
 import type { PayloadLifetime } from '../store/redis-payload-lifetime.js';
 import { payloadLocation } from '../store/redis-payload-store.js';
 import { decodeJob, dedupeDigest, encodeJob, idempotencyScope, type JobRecord } from './job-record.js';
-import type { ClaimResult, EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
+import type { ClaimResult, EnqueueOptions, EnqueueResult, FairOrder, JobListFilter, JobOutcome, JobStore, LeasedJob, StoreCounts, StoreLimits } from './job-store.js';
 import type { RedisSignals } from './queue-signals.js';
 
 /** Finished jobs listed by the admin API at most (each still expires after resultTtl). */
@@ -83,12 +83,29 @@ export class RedisJobStore implements JobStore {
     private readonly signals?: RedisSignals,
   ) {}
 
-  async enqueue(job: JobRecord, weight: number, withOrder = false): Promise<EnqueueResult> {
+  /**
+   * How far our clock is ahead of Redis's, as the last enqueue saw it: its reply arrived after the
+   * script read TIME, so this over-states our lead, and a deadline moved onto Redis's clock with it
+   * falls early there, never late.
+   */
+  private serverLead: number | undefined;
+
+  /** A local instant on Redis's clock (no later than it truly is there); the first call of a process reads TIME. */
+  private async onServerClock(localMs: number): Promise<number> {
+    if (this.serverLead === undefined) {
+      const [seconds, micros] = await this.redis.time();
+      this.serverLead = this.clock() - (Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+    }
+    return Math.floor(localMs - this.serverLead);
+  }
+
+  async enqueue(job: JobRecord, weight: number, { withOrder = false, createWithinMs }: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const createBy = createWithinMs === undefined ? 0 : await this.onServerClock(this.clock() + createWithinMs);
     const digest = dedupeDigest(job);
     const useDedupe = this.limits.dedupe && digest !== undefined;
     const ref = payloadRef(job);
     const notice = this.signals?.enqueueNotice() ?? { channel: this.keys.queueChannel('enqueued'), message: '-' };
-    const [code, order, ...flat] = await runScript<[number, Array<string | number>?, ...string[]]>(
+    const [code, order, now, ...flat] = await runScript<[number, Array<string | number>?, number?, ...string[]]>(
       this.redis,
       'enqueueJob',
       this.keys.enqueueKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest, ref }),
@@ -108,11 +125,13 @@ export class RedisJobStore implements JobStore {
         notice.message,
         ref ?? '',
         withOrder ? 1 : 0,
+        createBy,
         ...Object.entries(encodeJob(job)).flat(),
       ],
     );
     const outcome = enqueueOutcome(code);
     if (typeof outcome === 'object') return outcome;
+    this.serverLead = this.clock() - Number(now);
     const stored = decodeJob(pairs(flat));
     if (!stored) throw new Error(`enqueueJob answered ${code} without the job`);
     const waiting = withOrder && order ? fairOrderOf(stored.keyId, order) : undefined;

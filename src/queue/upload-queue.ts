@@ -46,6 +46,8 @@ const storeRetrySeconds = 2;
 /** How long an upload waits for the outcome of an enqueue whose reply was lost. */
 const settleWithinMs = 5_000;
 const settleRetryMs = 200;
+/** How much earlier than the settling's end a held-back enqueue stops creating: room for the read back that finds it. */
+const createMarginMs = 1_000;
 /** Settling in the background: every few seconds, for up to an hour. */
 const settleLaterEveryMs = 5_000;
 const settleLaterAttempts = 720;
@@ -213,7 +215,9 @@ class FairUploadQueue implements UploadQueue {
    */
   private async enqueue(job: JobRecord, weight: number, withOrder: boolean): Promise<EnqueueResult> {
     try {
-      return await this.store.enqueue(job, weight, withOrder);
+      // A call held back until this settling may have given up creates nothing (refused), so a client
+      // answered 503 never has its upload delivered.
+      return await this.store.enqueue(job, weight, { withOrder, createWithinMs: settleWithinMs - createMarginMs });
     } catch (error) {
       this.deps.metrics.storeErrors.inc({ operation: 'enqueue' });
       if (certainlyNotRun(error)) throw error;

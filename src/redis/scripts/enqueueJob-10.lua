@@ -19,24 +19,29 @@
     ARGV[12] channel and ARGV[13] message of the enqueue notice (published when a job is created, so
     idle dispatchers on every instance wake without a round trip of their own),
     ARGV[14] payload SHA-256 ('' for none), ARGV[15] answer the job's fair order too (1/0: its client
-    is answered 202 with its position now), ARGV[16..] job field/value pairs
+    is answered 202 with its position now), ARGV[16] latest time (epoch ms, Redis's clock) at which
+    the job may still be created: after it, the gateway may have answered its client 503 (0: none),
+    ARGV[17..] job field/value pairs
   The job id is chosen by the gateway, so running this twice (a reply lost, the call repeated)
   creates one job.
   The new job takes over the request's hold on its payload: the payload is the job's from here
   (persistent, and listed for its chunks' renewal when it is the first job to own it), and goes
   when the job ends (finishJob).
   Output:
-    {1, order, job...} created (or already created by this same id); {4, order, job...} created, and
-    its payload's chunks are due for renewal now; {2, order, job...} existing job for the
-    Idempotency-Key; {3, order, job...} existing job for the same bytes; job... is its hash as
-    field/value pairs, order what fairOrderOf answers for it ({} unless ARGV[15] = 1).
-    {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key; {-4} this id was refused;
+    {1, order, now, job...} created (or already created by this same id); {4, …} created, and its
+    payload's chunks are due for renewal now; {2, …} existing job for the Idempotency-Key; {3, …}
+    existing job for the same bytes; job... is its hash as field/value pairs, order what fairOrderOf
+    answers for it ({} unless ARGV[15] = 1), now Redis's time (epoch ms).
+    {-1} too many jobs; {-2} too many bytes; {-3} too many jobs for this key; {-4} this id was refused
+    (or this call arrived after ARGV[16]: a stall held it back past its client's answer);
     {-5} the payload is no longer stored (its hold expired before the enqueue arrived)
   A job the cut-through claimed under this id (claimDirectJob) is taken over: its entries already
   name it, and its record loses the direct mark and the expiry.
 ]]
 --- @include "fairOrderOf"
 
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local jobPrefix = string.sub(KEYS[4], 1, #KEYS[4] - #ARGV[1])
 local base = string.sub(jobPrefix, 1, #jobPrefix - #'job:')
 local function alive(id)
@@ -49,7 +54,7 @@ local function answer(code, id)
   local order = {}
   local keyId = redis.call('HGET', jobPrefix .. id, 'keyId')
   if ARGV[15] == '1' and keyId then order = fairOrderOf(KEYS[2], KEYS[1], base .. 'wait:' .. keyId, id, base) end
-  local reply = {code, order}
+  local reply = {code, order, now}
   for _, value in ipairs(redis.call('HGETALL', jobPrefix .. id)) do table.insert(reply, value) end
   return reply
 end
@@ -66,6 +71,7 @@ if ARGV[11] == '1' then
 end
 
 if ARGV[14] ~= '' and redis.call('EXISTS', KEYS[9]) == 0 then return {-5} end
+if ARGV[16] ~= '0' and now > tonumber(ARGV[16]) then return {-4} end
 
 local keyId = ARGV[2]
 local size = tonumber(ARGV[4])
@@ -76,7 +82,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'n:' .. keyId) or '0') + 1 > tonumber(AR
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HDEL', KEYS[4], 'direct', 'lane')
 redis.call('PERSIST', KEYS[4])
-redis.call('HSET', KEYS[4], unpack(ARGV, 16))
+redis.call('HSET', KEYS[4], unpack(ARGV, 17))
 redis.call('HSET', KEYS[4], 'seq', seq)
 redis.call('HINCRBY', KEYS[1], 'jobs', 1)
 redis.call('HINCRBY', KEYS[1], 'bytes', size)
