@@ -18,7 +18,9 @@ export interface PayloadLocation {
 export interface PayloadStore {
   /**
    * Streams `source` into the store and takes one reference on it. Rejects with
-   * GatewayError('tooLarge') as soon as more than `maxBytes` arrive, keeping nothing.
+   * GatewayError('tooLarge') as soon as more than `maxBytes` arrive, keeping nothing. (Redis: the
+   * reference is taken by a command sent before this resolves, which every later command on the
+   * store's connection follows.)
    */
   put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload>;
   /** The bytes, streamed in chunks (never loaded whole); `at`: where they are, when the job's lease already said. */

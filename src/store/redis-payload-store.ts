@@ -21,7 +21,8 @@ export const chunkBytes = 256 * 1024 - 64;
  * Payloads in Redis: chunks `payload:<blob>:<n>` (untagged, spread over slots) and, under the queue's
  * tag, metadata by content address `{queue}:payload:<sha256>`. The chunks are written while the
  * upload streams in (one in flight: a slow Redis slows the client down instead of filling memory),
- * then the metadata is recorded in one script, which takes the request's hold. Nothing here is ever
+ * then the metadata is recorded in one script, which takes the request's hold (sent without waiting
+ * for its answer: the enqueue that follows goes with it). Nothing here is ever
  * persistent: see PayloadLifetime for how long each part lives, and who owns it.
  */
 export class RedisPayloadStore implements PayloadStore {
@@ -71,15 +72,16 @@ export class RedisPayloadStore implements PayloadStore {
       throw error;
     }
     const stored = intake.finish();
-    // A commit whose reply is lost may still run: its chunks are then named, so they are left to expire, not deleted.
-    // Awaited, not sent along with the enqueue that follows (a round trip less): a stall that held
-    // back both would let the enqueue create a job after its client was answered 503.
     // Measured from before the first chunk was sent, so the chunks surely live past the due time.
     const renewInMs = Math.max(0, Math.floor(stagingTtlMs / 2 - (performance.now() - startedAt)));
-    const [own, oldBlob, oldCount] = await runScript<[number, string?, string?]>(this.redis, 'commitPayload', this.keys.payloadKeys(stored.ref), [blob, stored.size, written, holdTtlMs, renewInMs]);
-    // Copies no payload names any more; they expire by themselves if this fails.
-    const unneeded = own === 0 ? this.chunkKeys(blob, written) : oldBlob ? this.chunkKeys(oldBlob, Number(oldCount)) : [];
-    await this.lifetime.remove(unneeded).catch(() => {});
+    // Sent, not awaited: what follows on this connection (the enqueue, in the same slot) goes out
+    // with it and Redis runs it after the commit, so storing an upload costs one round trip less.
+    // A commit that fails leaves no metadata, and the enqueue refuses the job (payload gone); one
+    // that a stall holds back, with the enqueue behind it, is refused by the enqueue's own deadline.
+    // Its answer only says which copy's chunks no payload names any more; if it is lost, they expire.
+    void runScript<[number, string?, string?]>(this.redis, 'commitPayload', this.keys.payloadKeys(stored.ref), [blob, stored.size, written, holdTtlMs, renewInMs])
+      .then(([own, oldBlob, oldCount]) => this.lifetime.remove(own === 0 ? this.chunkKeys(blob, written) : oldBlob ? this.chunkKeys(oldBlob, Number(oldCount)) : []))
+      .catch(() => {});
     return stored;
   }
 

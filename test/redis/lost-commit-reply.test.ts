@@ -13,9 +13,10 @@ import { spawnSimulator, type SpawnedSimulator } from '../support/simulator.js';
 import { eventually } from '../support/eventually.js';
 
 /**
- * The commit of an upload's payload runs after its caller gave up on it: its reply is lost (the
- * command timed out while Redis held it back), the client was answered 503, and the commit still
- * runs once Redis lets it through. Nothing it writes may stay for ever.
+ * The commit of an upload's payload, and the enqueue sent right behind it, run after their caller
+ * gave up on them: their replies are lost (the commands timed out while Redis held them back), the
+ * client was answered 503, and both still run once Redis lets them through. The enqueue, past its
+ * deadline, creates no job (a 503 is never delivered), and nothing the commit wrote stays for ever.
  */
 describe('a payload commit whose reply is lost', () => {
   let redis: RedisProcess;
