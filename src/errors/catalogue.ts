@@ -52,7 +52,12 @@ export class GatewayError extends Error {
 
   constructor(kind: ErrorKind, options: GatewayErrorOptions = {}) {
     const entry = errorCatalogue[kind];
+    // A client error is an answer (a 429 is the busiest one), not a fault to debug: capturing its
+    // stack was 2% of a refusal's CPU, so none is captured below 500.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (entry.status < 500) Error.stackTraceLimit = 0;
     super(options.message ?? entry.message, { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.kind = kind;
     this.code = entry.code;
     this.status = entry.status;
