@@ -68,7 +68,7 @@ export function writeReport(path: string, env: Environment, rows: Row[]): void {
     `- Memory: ${env.memory}`,
     `- Node ${env.node}, Redis ${env.redis}, nginx ${env.nginx}, autocannon ${env.autocannon}`,
     '- Load generator, gateway, simulator, Redis (and nginx) all share these cores, as they do for the baselines.',
-    '- The gateway (`src/cli/main.ts serve`), the simulator and the bare Express baseline run from source through tsx, each in its own process,',
+    '- The gateway runs compiled (`dist/cli/main.js serve`, as `npm start` does); the simulator and the Express baselines run from source through tsx; each in its own process,',
     '  logging at `warn`; Redis is a private `redis-server` started by the bench; nginx is started on a loopback port with a generated config.',
     '',
     '## Targets',
