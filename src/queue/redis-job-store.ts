@@ -72,6 +72,13 @@ function serverMs([seconds, micros]: [string, string]): number {
  * and due times run on Redis's clock; times handed back (nextWorkAt) are in this instance's clock.
  */
 export class RedisJobStore implements JobStore {
+  /**
+   * How far our clock is ahead of Redis's, as the last enqueue saw it: its reply arrived after the
+   * script read TIME, so this over-states our lead, and a deadline moved onto Redis's clock with it
+   * falls early there, never late.
+   */
+  private serverLead: number | undefined;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
@@ -82,13 +89,6 @@ export class RedisJobStore implements JobStore {
     /** Announces finishes; without it (store-only tests) they are published untagged and not heard in process. */
     private readonly signals?: RedisSignals,
   ) {}
-
-  /**
-   * How far our clock is ahead of Redis's, as the last enqueue saw it: its reply arrived after the
-   * script read TIME, so this over-states our lead, and a deadline moved onto Redis's clock with it
-   * falls early there, never late.
-   */
-  private serverLead: number | undefined;
 
   /** A local instant on Redis's clock (no later than it truly is there); the first call of a process reads TIME. */
   private async onServerClock(localMs: number): Promise<number> {

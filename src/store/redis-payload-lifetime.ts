@@ -14,12 +14,6 @@ export const holdTtlMs = 600_000;
 const leaseFloorMs = 7 * 86_400_000;
 /** How often each instance looks for payloads due for renewal. */
 const renewEveryMs = 60_000;
-
-/** Tests shorten these to see renewals happen; a hold never outlives half the staging TTL. */
-export interface PayloadTimings {
-  stagingTtlMs: number;
-  renewEveryMs: number;
-}
 const renewBatch = 100;
 /**
  * Chunks no payload needs any more are deleted together this often: one round trip for every job
@@ -28,6 +22,12 @@ const renewBatch = 100;
 const discardEveryMs = 250;
 /** Chunks outlive the metadata that names them by this much, so a payload read as stored is stored whole. */
 const chunkMarginMs = 5_000;
+
+/** Tests shorten these to see renewals happen; a hold never outlives half the staging TTL. */
+export interface PayloadTimings {
+  stagingTtlMs: number;
+  renewEveryMs: number;
+}
 
 /**
  * What a script decided for a payload's chunks: `[blob, count, epoch ms]` — they may go at that time
