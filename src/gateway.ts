@@ -52,7 +52,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level, undefined, { format: config.log.format });
-  const metrics = createMetrics();
+  const metrics = createMetrics({ keyLabels: config.metrics.keyLabels });
   const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
   const held = await HeldPayloadStore.open();
   const history = await openUsageHistory(backend, {

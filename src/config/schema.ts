@@ -209,6 +209,8 @@ const configObject = z.strictObject({
     host: z.string().nullable().default(null),
     /** Bearer token GET /metrics requires; null = none. Default null. */
     token: z.string().min(minAdminTokenLength, `must be at least ${minAdminTokenLength} characters`).nullable().default(null),
+    /** Most keys with series of their own (label `key`); the rest count under `key="_other"`. Default 1000. */
+    keyLabels: z.number().int().nonnegative().default(1_000),
   }).prefault({}),
   quotas: z.strictObject({
     policy: policySchema.default('all'),

@@ -1,30 +1,41 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Where keys past `metrics.keyLabels` are counted. */
+export const otherKeysLabel = '_other';
+
 /**
  * Every Prometheus metric of one gateway, in its own registry (several gateways can live in one
- * process, as in tests). Labels stay low-cardinality: key ids and lane ids, never raw IPs.
+ * process, as in tests). Labels stay low-cardinality: lane ids, at most `keyLabels` key ids (the
+ * rest under `_other`), never raw IPs.
  */
-export function createMetrics() {
+export function createMetrics(options: { keyLabels?: number } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'upgate_process_' });
   // prom-client names three of its gauges `…_total`, which Prometheus reserves for counters
   // (`promtool check metrics` flags them); their unsuffixed twins carry the same values.
   for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`upgate_process_nodejs_active_${kind}_total`);
   const registers = [registry];
+  const keyLabel = boundedKeyLabel(options.keyLabels ?? 1_000);
   return {
     registry,
-    uploads: new Counter({
-      name: 'upgate_uploads_total',
-      help: 'Upload requests by key, outcome (done, queued, rejected, failed) and error code (0 = none).',
-      labelNames: ['key', 'outcome', 'code'] as const,
-      registers,
-    }),
-    jobsFinished: new Counter({
-      name: 'upgate_jobs_finished_total',
-      help: 'Upload jobs that ended, by key, outcome (done, failed) and error code (0 = none): queued uploads are counted here when they finish.',
-      labelNames: ['key', 'outcome', 'code'] as const,
-      registers,
-    }),
+    uploads: keyLabelled(
+      new Counter({
+        name: 'upgate_uploads_total',
+        help: 'Upload requests by key, outcome (done, queued, rejected, failed) and error code (0 = none).',
+        labelNames: ['key', 'outcome', 'code'] as const,
+        registers,
+      }),
+      keyLabel,
+    ),
+    jobsFinished: keyLabelled(
+      new Counter({
+        name: 'upgate_jobs_finished_total',
+        help: 'Upload jobs that ended, by key, outcome (done, failed) and error code (0 = none): queued uploads are counted here when they finish.',
+        labelNames: ['key', 'outcome', 'code'] as const,
+        registers,
+      }),
+      keyLabel,
+    ),
     quotaRejections: new Counter({
       name: 'upgate_quota_rejections_total',
       help: 'Uploads refused for quota, by the exhausted limit (e.g. key-1h, ip-1d).',
@@ -117,3 +128,21 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The `key` label of a key: its id for the first `most` keys seen, `_other` for any later one. */
+function boundedKeyLabel(most: number): (keyId: string) => string {
+  const labelled = new Set<string>();
+  return (keyId) => {
+    if (labelled.has(keyId)) return keyId;
+    if (labelled.size >= most) return otherKeysLabel;
+    labelled.add(keyId);
+    return keyId;
+  };
+}
+
+/** The counter, its `key` label bounded (callers, and the usage history that taps `inc`, still pass the real key). */
+function keyLabelled<T extends Counter<'key' | 'outcome' | 'code'>>(counter: T, keyLabel: (keyId: string) => string): T {
+  const inc = counter.inc.bind(counter) as (labels: Partial<Record<'key' | 'outcome' | 'code', string | number>>, value?: number) => void;
+  (counter as unknown as { inc: typeof inc }).inc = (labels, value) => inc({ ...labels, key: keyLabel(String(labels.key)) }, value);
+  return counter;
+}

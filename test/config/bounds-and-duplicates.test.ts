@@ -44,6 +44,6 @@ describe('config bounds and duplicate entries', () => {
   it('sets server timeouts and the metrics listener with documented defaults', () => {
     const config = parseConfig({});
     expect(config.server).toMatchObject({ headersTimeout: 20_000, requestTimeout: 300_000 });
-    expect(config.metrics).toEqual({ port: null, host: null, token: null });
+    expect(config.metrics).toEqual({ port: null, host: null, token: null, keyLabels: 1_000 });
   });
 });
