@@ -84,8 +84,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await queue.start();
 
-  const app = createApp({ config, backend, held, registry: keys, badKeys, admission, queue, callbacks, metrics, totals, logger, clock, history });
-  const server = await listen(app, config.server.host, config.server.port, config.server);
+  const { app, listener } = createApp({ config, backend, held, registry: keys, badKeys, admission, queue, callbacks, metrics, totals, logger, clock, history });
+  const server = await listen(listener, config.server.host, config.server.port, config.server);
   const url = baseUrl(server, config.server.host);
   const metricsServer =
     config.metrics.port === null ? undefined : await listen(metricsApp(metricsHandler(metrics, queue, config.metrics.token)), config.metrics.host ?? config.server.host, config.metrics.port, config.server);

@@ -28,7 +28,7 @@ export async function serveProxy(limiters: (config: Config) => RequestHandler[] 
   const app = express();
   app.post('/3/image', ...(await limiters(config)), async (req, res, next) => {
     try {
-      const upload = await readUpload(req, { payloads: held, maxUploadBytes: config.server.maxUploadBytes });
+      const upload = await readUpload(req, res, { payloads: held, maxUploadBytes: config.server.maxUploadBytes });
       try {
         const answer = await upstream.send(lane, { keyId: 'baseline', source: upload.source, fields: upload.fields });
         if (answer.kind !== 'ok') throw new GatewayError('upstreamFailed', { message: answer.message });

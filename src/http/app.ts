@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { BadKeyGuard } from '../keys/bad-key-guard.js';
@@ -16,7 +17,7 @@ import { dashboardRouter } from '../dashboard/router.js';
 import { createAdminRouter } from './admin/router.js';
 import { corsMiddleware, corsPaths } from './cors.js';
 import { metricsHandler } from '../ops/metrics-route.js';
-import { errorMiddleware, notFoundHandler } from './error-middleware.js';
+import { errorAnswer, errorMiddleware, notFoundHandler } from './error-middleware.js';
 import { openApiDocument } from './openapi.js';
 import { requestLog } from './request-log.js';
 import { uploadPaths } from './response-format.js';
@@ -26,6 +27,7 @@ import { homeHandler } from './routes/home.js';
 import { jobHandler } from './routes/jobs.js';
 import { requireUpstream } from './routes/require-upstream.js';
 import { uploadHandler } from './routes/upload.js';
+import { withUploadFastPath } from './upload-fast-path.js';
 
 export interface AppDeps {
   config: Config;
@@ -46,15 +48,21 @@ export interface AppDeps {
   history: UsageHistoryStore;
 }
 
-/** Every route of the gateway. Upload routes read their own bodies (streaming), so no global body parser. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * Every route of the gateway: `app` (Express) holds them all; `listener`, what the server runs, hands
+ * uploads to the same handlers without Express's per-request set-up (see upload-fast-path.ts). Upload
+ * routes read their own bodies (streaming), so no global body parser.
+ */
+export function createApp(deps: AppDeps): { app: Express; listener: RequestListener } {
   const { config, metrics } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(deps.logger, { trustProxy: config.server.trustProxy }));
+  const log = requestLog(deps.logger, { trustProxy: config.server.trustProxy });
+  app.use(log);
 
-  app.use(corsPaths, corsMiddleware({ config, registry: deps.registry }));
+  const cors = corsMiddleware({ config, registry: deps.registry });
+  app.use(corsPaths, cors);
   const upload = uploadHandler({ ...deps, payloads: deps.backend.payloads, held: deps.held, uploads: deps.queue });
   const upstreamConfigured = requireUpstream(config);
   for (const path of uploadPaths) app.post(path, upstreamConfigured, upload);
@@ -90,5 +98,5 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));
-  return app;
+  return { app, listener: withUploadFastPath(app, [log, cors, upstreamConfigured, upload], errorAnswer(deps.logger)) };
 }

@@ -1,8 +1,9 @@
-import type { Request, RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
 import cors from 'cors';
 import type { Config } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import type { ApiKeyRecord, KeyRegistry } from '../keys/types.js';
+import type { Handler } from './handler.js';
 import { quotaHeaderNames } from './openapi-schemas.js';
 import { uploadPaths } from './response-format.js';
 
@@ -28,7 +29,7 @@ export interface CorsDeps {
  * lists). A preflight carries no key, so it is answered for every origin that `cors.origins` or any
  * key allows; the actual request is then held to its own key's origins by `checkKeyOrigin`.
  */
-export function corsMiddleware({ config, registry }: CorsDeps): RequestHandler {
+export function corsMiddleware({ config, registry }: CorsDeps): Handler {
   let known: { origins: Set<string>; until: number } | undefined;
   async function knownOrigins(): Promise<Set<string>> {
     if (known && known.until > Date.now()) return known.origins;
@@ -64,8 +65,8 @@ export function corsMiddleware({ config, registry }: CorsDeps): RequestHandler {
  * key's origins (`corsOrigins`, else `cors.origins`) do not include that origin. With no origins
  * configured at all nothing is refused: CORS is off, and the browser itself keeps pages from reading.
  */
-export function checkKeyOrigin(req: Request, key: ApiKeyRecord, config: Config): void {
-  const origin = req.get('origin');
+export function checkKeyOrigin(req: IncomingMessage, key: ApiKeyRecord, config: Config): void {
+  const origin = req.headers.origin;
   if (!origin) return;
   const allowed = key.corsOrigins ?? config.cors.origins;
   if (allowed.length === 0 || allowed.includes('*') || allowed.includes(origin)) return;

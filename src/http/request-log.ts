@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../ops/logger.js';
 import { clientIp } from './client-ip.js';
+import { headerOf, pathOf, type GatewayRequest, type GatewayResponse, type Handler } from './handler.js';
 
 /** An incoming id is kept only when it is short and plain, so it cannot smuggle anything into logs or headers. */
 const validRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -19,7 +19,7 @@ export interface RequestLogLocals {
 }
 
 /** The request's id, as request-log chose it (the caller's X-Request-Id when valid). */
-export function requestIdOf(res: Response): string | undefined {
+export function requestIdOf(res: GatewayResponse): string | undefined {
   return typeof res.locals.requestId === 'string' ? res.locals.requestId : undefined;
 }
 
@@ -29,16 +29,16 @@ export function requestIdOf(res: Response): string | undefined {
  * the key, the error code, the job and its lane where there are any. Only the path is logged: the
  * query string may carry a gateway key (`?key=`), and headers are never logged here at all.
  */
-export function requestLog(logger: Logger, options: { trustProxy: readonly string[] }): RequestHandler {
+export function requestLog(logger: Logger, options: { trustProxy: readonly string[] }): Handler {
   return (req, res, next) => {
-    const incoming = req.get('x-request-id');
+    const incoming = headerOf(req, 'x-request-id');
     const requestId = incoming && validRequestId.test(incoming) ? incoming : randomUUID();
     const started = process.hrtime.bigint();
     res.setHeader('X-Request-Id', requestId);
     res.locals.requestId = requestId;
 
     res.once('close', () => {
-      const path = req.originalUrl.split('?')[0]!;
+      const path = pathOf(req);
       const level = levelOf(req, res.statusCode, path);
       if (!logger.isLevelEnabled(level)) return;
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -60,12 +60,12 @@ export function requestLog(logger: Logger, options: { trustProxy: readonly strin
 }
 
 /** Refusals (4xx, quota 429s included) are answers, not faults: only the gateway's own failures are errors. */
-function levelOf(req: Request, status: number, path: string): 'error' | 'info' | 'debug' {
+function levelOf(req: GatewayRequest, status: number, path: string): 'error' | 'info' | 'debug' {
   if (status >= 500) return 'error';
   return status < 400 && req.method === 'GET' && polledPaths.has(path) ? 'debug' : 'info';
 }
 
-function noted(res: Response): Omit<RequestLogLocals, 'requestId'> {
+function noted(res: GatewayResponse): Omit<RequestLogLocals, 'requestId'> {
   const { keyId, errorCode, jobId, lane } = res.locals as Partial<RequestLogLocals>;
   return {
     ...(typeof keyId === 'string' && { keyId }),

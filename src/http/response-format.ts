@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { GatewayRequest, GatewayResponse } from './handler.js';
 
 /** How an answer is shaped: the API generation the client speaks and the syntax it asked for. */
 export interface ResponseFormat {
@@ -15,6 +15,14 @@ export const uploadPaths: string[] = [
   ...['/2', '/1', '/api'].flatMap((prefix) => [`${prefix}/upload.json`, `${prefix}/upload.xml`]),
 ];
 
+/** Upload paths as Express matches them: case-insensitive, a trailing slash ignored. */
+const uploadPathSet = new Set(uploadPaths.map((path) => path.toLowerCase()));
+
+/** Whether a request path (no query) is one of the upload paths, matched as Express's router matches them. */
+export function isUploadPath(path: string): boolean {
+  return uploadPathSet.has(path.toLowerCase().replace(/(.)\/$/, '$1'));
+}
+
 /** The answer format a path implies. Anything that is not a legacy path is answered as v3 (e.g. /3/credits, /3/jobs/:id, unknown routes). */
 export function formatForPath(path: string): ResponseFormat {
   const syntax = path.endsWith('.xml') ? 'xml' : 'json';
@@ -24,8 +32,8 @@ export function formatForPath(path: string): ResponseFormat {
 }
 
 /** The format of this request: the one a route stored in `res.locals.format`, else the one its path implies. */
-export function requestFormat(req: Request, res: Response): ResponseFormat {
+export function requestFormat(req: GatewayRequest, res: GatewayResponse): ResponseFormat {
   const stored = res.locals.format as ResponseFormat | undefined;
   // originalUrl, not path: a router mounted below / sees only the rest. The query is never echoed (it may hold a key).
-  return stored ?? formatForPath(new URL(req.originalUrl, 'http://localhost').pathname);
+  return stored ?? formatForPath(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost').pathname);
 }

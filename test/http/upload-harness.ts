@@ -29,7 +29,7 @@ export async function startUploadServer(payloads: PayloadStore, maxUploadBytes: 
     app.post(path, async (req, res) => {
       const format = formatForPath(req.path);
       res.locals.format = format;
-      const upload = await readUpload(req, { payloads, maxUploadBytes });
+      const upload = await readUpload(req, res, { payloads, maxUploadBytes });
       uploads.push(upload);
       renderSuccess(res, format, imageFor(upload));
     });

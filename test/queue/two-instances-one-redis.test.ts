@@ -17,7 +17,11 @@ it('two gateway instances on one Redis drain one backlog, each job sent once, wi
   }
   await Promise.all([a.start(), b.start()]);
   // 2 lanes x 15 per 30s: 30 go now, the other 10 wait for the windows to reset
-  await vi.waitFor(async () => expect((await a.stats()).depth).toBe(10), { timeout: 20_000, interval: 50 });
+  // Depth counts waiting jobs: the last leased job may still be on its way upstream, so wait for its finish too.
+  await vi.waitFor(async () => {
+    expect((await a.stats()).depth).toBe(10);
+    expect(await b.list({ status: 'done', limit: 100 })).toHaveLength(30);
+  }, { timeout: 20_000, interval: 50 });
   const sent = [...upstreamA.sends, ...upstreamB.sends];
   expect(sent).toHaveLength(30);
   expect(new Set(sent.map((s) => s.url)).size).toBe(30);

@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import multer from 'multer';
 import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
 import type { PayloadStore, StoredPayload } from '../../store/payload-store.js';
+import type { GatewayRequest, GatewayResponse } from '../handler.js';
 import { fromMulterError } from './library-errors.js';
 import { storePayload } from './store-payload.js';
 import { multipartBoundary, UnnamedFileParts } from './unnamed-file-parts.js';
@@ -30,7 +32,7 @@ const fileFields = new Set(['image', 'video']);
  * answer only after draining the rest of the body, and the client should learn of a 413 without
  * sending it all. Multer still removes whatever it stored, through `_removeFile`.
  */
-export function readMultipart(req: Request, res: Response, payloads: PayloadStore, maxUploadBytes: number): Promise<ReceivedBody> {
+export function readMultipart(req: GatewayRequest, res: GatewayResponse, payloads: PayloadStore, maxUploadBytes: number): Promise<ReceivedBody> {
   return new Promise((resolve, reject) => {
     const stored = new Map<string, StoredPayload>();
     const unnamed = new WeakSet<Readable>();
@@ -74,7 +76,7 @@ export function readMultipart(req: Request, res: Response, payloads: PayloadStor
       // busboy makes a part without a filename but typed application/octet-stream a file (the retyper
       // makes any binary-typed upload part one), and multer drops file parts without a filename;
       // naming them here keeps them (e.g. form-data with a Buffer).
-      streamHandler(request: Request, busboy: EventEmitter) {
+      streamHandler(request: IncomingMessage, busboy: EventEmitter) {
         busboy.prependListener('file', (_name: string, stream: Readable, info: { filename?: string }) => {
           if (info.filename) return;
           unnamed.add(stream);
@@ -84,13 +86,15 @@ export function readMultipart(req: Request, res: Response, payloads: PayloadStor
         if (retyper) request.pipe(retyper).pipe(target);
         else request.pipe(target);
       },
-    } as multer.Options & { streamHandler(request: Request, busboy: EventEmitter): void });
+    } as multer.Options & { streamHandler(request: IncomingMessage, busboy: EventEmitter): void });
 
-    upload.any()(req, res, (error?: unknown) => {
+    // multer reads only Node's request (headers and stream) and sets body and files on it; its types name Express's.
+    const request = req as unknown as Request;
+    upload.any()(request, res as unknown as Response, (error?: unknown) => {
       if (error) return reject(isGatewayError(error) ? error : (fromMulterError(error) ?? malformed(error)));
-      const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+      const files = (request.files as Express.Multer.File[] | undefined) ?? [];
       resolve({
-        fields: req.body as Record<string, unknown>,
+        fields: request.body as Record<string, unknown>,
         files: files.map((file) => ({
           fieldname: file.fieldname as ReceivedFile['fieldname'],
           stored: stored.get(file.filename)!,

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../../errors/catalogue.js';
 import type { PayloadStore, StoredPayload } from '../../store/payload-store.js';
 import { storePayload } from './store-payload.js';
@@ -7,7 +7,7 @@ import { storePayload } from './store-payload.js';
  * Streams a raw body (the image bytes themselves) into the payload store. A declared length past
  * the cap is refused before reading; otherwise the store stops at the first byte past it.
  */
-export async function readRawBody(req: Request, payloads: PayloadStore, maxUploadBytes: number): Promise<StoredPayload> {
+export async function readRawBody(req: IncomingMessage, payloads: PayloadStore, maxUploadBytes: number): Promise<StoredPayload> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > maxUploadBytes) throw new GatewayError('tooLarge');
   try {

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import type { Request } from 'express';
+import typeIs from 'type-is';
 import { GatewayError } from '../../errors/catalogue.js';
 import type { PayloadStore, StoredPayload } from '../../store/payload-store.js';
+import type { GatewayRequest, GatewayResponse } from '../handler.js';
 import type { UploadFields, UploadSource } from '../../uploads/types.js';
 import { readFormBody } from './form-body.js';
 import { parseImageText } from './image-text.js';
@@ -33,8 +34,8 @@ export interface ReadUploadOptions {
  * upstream fetches them. Fields come from the query string too (old clients put them there); the body wins.
  * Whatever was stored is released again if the request fails here.
  */
-export async function readUpload(req: Request, options: ReadUploadOptions): Promise<ParsedUpload> {
-  const body = await readBody(req, options);
+export async function readUpload(req: GatewayRequest, res: GatewayResponse, options: ReadUploadOptions): Promise<ParsedUpload> {
+  const body = await readBody(req, res, options);
   let stored = body.files.map((file) => file.stored);
   try {
     // Only one file goes on; a second file part (image and video both sent) is dropped.
@@ -59,11 +60,11 @@ export async function readUpload(req: Request, options: ReadUploadOptions): Prom
   }
 }
 
-async function readBody(req: Request, { payloads, maxUploadBytes }: ReadUploadOptions): Promise<ReceivedBody> {
-  const res = req.res!;
-  if (req.is('multipart/form-data')) return readMultipart(req, res, payloads, maxUploadBytes);
-  if (req.is('application/x-www-form-urlencoded')) return { fields: await readFormBody(req, res, 'urlencoded', maxUploadBytes), files: [] };
-  if (req.is(['application/json', '+json'])) return { fields: await readFormBody(req, res, 'json', maxUploadBytes), files: [] };
+async function readBody(req: GatewayRequest, res: GatewayResponse, { payloads, maxUploadBytes }: ReadUploadOptions): Promise<ReceivedBody> {
+  const is = (types: string[]) => Boolean(typeIs(req, types));
+  if (is(['multipart/form-data'])) return readMultipart(req, res, payloads, maxUploadBytes);
+  if (is(['application/x-www-form-urlencoded'])) return { fields: await readFormBody(req, res, 'urlencoded', maxUploadBytes), files: [] };
+  if (is(['application/json', '+json'])) return { fields: await readFormBody(req, res, 'json', maxUploadBytes), files: [] };
   // Anything else with a body is the image itself (image/*, video/*, octet-stream, or no type); its bytes decide.
   if (req.readable && hasBody(req)) {
     const stored = await readRawBody(req, payloads, maxUploadBytes);
@@ -72,7 +73,7 @@ async function readBody(req: Request, { payloads, maxUploadBytes }: ReadUploadOp
   return { fields: {}, files: [] };
 }
 
-function hasBody(req: Request): boolean {
+function hasBody(req: GatewayRequest): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { XMLBuilder } from 'fast-xml-parser';
 import type { GatewayError } from '../../errors/catalogue.js';
 import type { JobView, UpstreamImage } from '../../uploads/types.js';
@@ -23,11 +23,15 @@ export interface AnswerShape {
 const xml = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
 const declaration = { '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' } };
 
-export function sendAnswer(res: Response, format: ResponseFormat, answer: Answer): void {
-  res.status(answer.status);
-  if (format.syntax === 'json') {
-    res.json(answer.json);
-    return;
-  }
-  res.set('Content-Type', 'text/xml; charset=utf-8').send(xml.build({ ...declaration, ...answer.xml }));
+/**
+ * Written with Node's own response methods, as Express's `res.json` would write it (same headers and
+ * bytes), so the same renderer serves Express routes and the upload fast path alike.
+ */
+export function sendAnswer(res: ServerResponse, format: ResponseFormat, answer: Answer): void {
+  const json = format.syntax === 'json';
+  const body = json ? JSON.stringify(answer.json) : xml.build({ ...declaration, ...answer.xml });
+  res.statusCode = answer.status;
+  res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/xml; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }

@@ -1,4 +1,3 @@
-import type { Request, Response } from 'express';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/schema.js';
 import type { BadKeyGuard } from '../../keys/bad-key-guard.js';
@@ -8,6 +7,7 @@ import type { Admission, QuotaWindowState } from '../../quota/types.js';
 import { authenticate } from '../authenticate.js';
 import { clientIp } from '../client-ip.js';
 import { checkKeyOrigin } from '../cors.js';
+import type { GatewayRequest, GatewayResponse } from '../handler.js';
 
 /** What every route that answers to a gateway key needs. */
 export interface KeyedRouteDeps {
@@ -26,7 +26,7 @@ export interface Caller {
 }
 
 /** Authenticates the request's key (from headers, query, or `bodyKey`) and notes it for the request log. */
-export async function identifyCaller(req: Request, res: Response, deps: KeyedRouteDeps, bodyKey?: string): Promise<Caller> {
+export async function identifyCaller(req: GatewayRequest, res: GatewayResponse, deps: KeyedRouteDeps, bodyKey?: string): Promise<Caller> {
   const ip = clientIp(req, deps.config.server.trustProxy);
   const { key, bearer } = await authenticate(req, { registry: deps.registry, badKeys: deps.badKeys, clientIp: ip, ...(bodyKey !== undefined && { bodyKey }) });
   res.locals.keyId = key.id;
@@ -35,6 +35,6 @@ export async function identifyCaller(req: Request, res: Response, deps: KeyedRou
 }
 
 /** Sets the quota headers every keyed answer carries. */
-export function showQuota(res: Response, deps: KeyedRouteDeps, windows: readonly QuotaWindowState[]): void {
+export function showQuota(res: GatewayResponse, deps: KeyedRouteDeps, windows: readonly QuotaWindowState[]): void {
   setQuotaHeaders(res, windows, deps.clock());
 }

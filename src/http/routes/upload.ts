@@ -1,4 +1,3 @@
-import type { Request, Response } from 'express';
 import { GatewayError, isGatewayError } from '../../errors/catalogue.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { SharedTotals } from '../../ops/shared-totals.js';
@@ -6,6 +5,7 @@ import type { CallbackSender } from '../../queue/callbacks.js';
 import type { PayloadStore } from '../../store/payload-store.js';
 import type { UploadService } from '../../uploads/types.js';
 import { hasKeyOutsideBody } from '../authenticate.js';
+import { headerOf, pathOf, type GatewayRequest, type GatewayResponse } from '../handler.js';
 import { readUpload, type ParsedUpload } from '../parse/read-upload.js';
 import { requestIdOf } from '../request-log.js';
 import { renderError, renderQueued, renderSuccess } from '../render/index.js';
@@ -34,10 +34,10 @@ export interface UploadRouteDeps extends KeyedRouteDeps {
  */
 export function uploadHandler(deps: UploadRouteDeps) {
   const { config, admission, metrics } = deps;
-  return async (req: Request, res: Response): Promise<void> => {
-    const format = formatForPath(req.path);
+  return async (req: GatewayRequest, res: GatewayResponse): Promise<void> => {
+    const format = formatForPath(pathOf(req));
     res.locals.format = format;
-    const respondAsync = /\brespond-async\b/i.test(req.get('prefer') ?? '');
+    const respondAsync = /\brespond-async\b/i.test(headerOf(req, 'prefer') ?? '');
     const intake = respondAsync ? deps.payloads : deps.held;
     let caller: Caller | undefined;
     try {
@@ -93,7 +93,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
 
     /** The upload and its options, checked: anything refused here releases what was stored. */
     async function readInput(): Promise<ParsedUpload> {
-      const upload = await readUpload(req, { payloads: intake, maxUploadBytes: config.server.maxUploadBytes });
+      const upload = await readUpload(req, res, { payloads: intake, maxUploadBytes: config.server.maxUploadBytes });
       if (upload.callbackUrl) {
         await deps.callbacks.validate(upload.callbackUrl).catch(async (error: unknown) => {
           await upload.release();
@@ -105,7 +105,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
 
     function submit({ key, bearer }: Caller, upload: ParsedUpload) {
       const waitMs = respondAsync ? 0 : config.server.maxWait;
-      const idempotencyKey = req.get('idempotency-key');
+      const idempotencyKey = headerOf(req, 'idempotency-key');
       const requestId = requestIdOf(res);
       // From here the queue owns the request's payload reference.
       return deps.uploads.submit(
