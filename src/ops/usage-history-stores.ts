@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { RedisClient } from '../redis/connect.js';
+import { runScript, type RedisClient } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { StoreBackend } from '../store/backend.js';
 import { MemoryUsageHistory } from './memory-usage-history.js';
@@ -7,6 +7,8 @@ import { dayMs, minuteMs, PendingCounts, sortedBuckets, type UsageBucket, type U
 
 /** How often buffered counts are written to the store. */
 const flushMs = 1_000;
+/** Day hashes one addUsage call writes (a flush of 100,000 keys is 100 calls in one pipeline). */
+const keysPerScript = 1_000;
 
 /** Where the history lives: Redis when the gateway has it (shared by every instance), else this process and its spool. */
 export async function openUsageHistory(backend: StoreBackend, options: { retentionMs: number; clock: Clock; onError: (error: unknown) => void }): Promise<UsageHistoryStore> {
@@ -46,24 +48,36 @@ class RedisUsageHistory implements UsageHistoryStore {
   private async write(): Promise<void> {
     const entries = this.pending.take();
     if (entries.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    const expiries = new Map<string, number>();
-    for (const { subject, minute, fields } of entries) {
-      const day = Math.floor(minute / dayMs);
-      const key = this.keys.usageHistory(subject, day);
-      const slot = (minute - day * dayMs) / minuteMs;
-      for (const [name, value] of fields) pipeline.hincrby(key, `${slot}:${name}`, value);
-      expiries.set(key, (day + 1) * dayMs + this.options.retentionMs);
+    // The fields of one day hash go together (a subject's minutes of one day share it).
+    const byKey = new Map<string, { expireAt: number; fields: Array<[string, number]>; entries: typeof entries }>();
+    for (const entry of entries) {
+      const day = Math.floor(entry.minute / dayMs);
+      const key = this.keys.usageHistory(entry.subject, day);
+      const slot = (entry.minute - day * dayMs) / minuteMs;
+      const hash = byKey.get(key) ?? { expireAt: (day + 1) * dayMs + this.options.retentionMs, fields: [], entries: [] };
+      byKey.set(key, hash);
+      hash.entries.push(entry);
+      for (const [name, value] of entry.fields) hash.fields.push([`${slot}:${name}`, value]);
     }
-    for (const [key, at] of expiries) pipeline.pexpireat(key, at);
-    try {
-      const replies = (await pipeline.exec()) ?? [];
-      const failed = replies.find(([error]) => error);
-      if (failed) throw failed[0];
-    } catch (error) {
-      this.pending.restore(entries);
-      this.options.onError(error);
-    }
+    // One script per batch of hashes, sent together: each holds Redis a few ms at most.
+    const hashes = [...byKey];
+    const batches: Array<typeof hashes> = [];
+    for (let start = 0; start < hashes.length; start += keysPerScript) batches.push(hashes.slice(start, start + keysPerScript));
+
+    const written = await Promise.allSettled(
+      batches.map((batch) =>
+        runScript(
+          this.redis,
+          'addUsage',
+          batch.map(([key]) => key),
+          batch.flatMap(([, { expireAt, fields }]) => [expireAt, fields.length, ...fields.flat()]),
+        ),
+      ),
+    );
+    // A batch that failed is counted again at the next flush, so a store outage of a few seconds loses nothing.
+    const failed = written.flatMap((result, index) => (result.status === 'rejected' ? [{ reason: result.reason as unknown, batch: batches[index]! }] : []));
+    for (const { batch } of failed) this.pending.restore(batch.flatMap(([, hash]) => hash.entries));
+    if (failed.length > 0) this.options.onError(failed[0]!.reason);
   }
 
   async read(subject: UsageSubject, since: number, until: number): Promise<UsageBucket[]> {

@@ -28,6 +28,7 @@ const scriptKeys: Record<string, string[]> = {
   duePayloads: [keys.payloadRenewals()],
   reserveLane: [keys.laneSubject('address:127.0.0.2'), keys.laneSubject('client:0123456789abcdef')],
   reconcileLane: [keys.laneSubject('address:127.0.0.2'), keys.laneSubject('client:0123456789abcdef')],
+  addUsage: [keys.usageHistory('key:app', 20_000), keys.usageHistory('lane:lane1', 20_001), keys.usageHistory('all', 20_000)],
 };
 
 const scriptsDir = new URL('../../src/redis/scripts/', import.meta.url);
