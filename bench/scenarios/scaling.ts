@@ -61,7 +61,7 @@ export const scaling: Scenario = {
         // the key's and the IP's here), which are taken off.
         const decisions = (calls.evalsha ?? 0) + (calls.eval ?? 0);
         const lookups = `key-store lookups per admission decision: ${fmt(((calls.hmget ?? 0) - decisions * windowsPerDecision) / decisions, 2)}`;
-        const note = last ? `${lookups}; what grows with the key count is the per-key state each decision touches, spread over ${count.toLocaleString('en')} keys instead of ${keyCounts[0]}: quota counter hashes in Redis, per-key usage-history buckets written every second (Prometheus series per key are capped at metrics.keyLabels)` : lookups;
+        const note = last ? `${lookups}; what grows with the key count is the working set each decision touches, ${count.toLocaleString('en')} keys instead of ${keyCounts[0]}: CPU cache misses in the key lookup and the quota plan, the quota counter hashes in Redis, and a usage-history hash per key seen written every second (Prometheus series per key are capped at metrics.keyLabels)` : lookups;
         rows.push(ratioRow(scenario, `${count.toLocaleString('en')} stored keys, rejected uploads spread over all`, result.rps, { name: `${keyCounts[0]} keys`, value: fewest.rps }, { ...(last && { minRatio: 0.9 }), note, problem: unexpectedAnswers(result, 429) }));
       }
       return rows;
