@@ -14,12 +14,8 @@ export interface CutThroughDeps extends ForwardDeps {
 
 /** How a cut-through attempt ended for its upload. */
 export type DirectOutcome =
-  /**
-   * The upstream answered for good (done, or failed with its message): the client gets that answer
-   * now, while `recorded` (the finish, for repeats and the admin views, and the budget's reconcile)
-   * is still being written.
-   */
-  | { kind: 'finished'; job: JobRecord; recorded: Promise<void> }
+  /** The upstream answered for good (done, or failed with its message): the client gets that answer. */
+  | { kind: 'finished'; job: JobRecord }
   /** A repeat (Idempotency-Key, or identical bytes): the earlier job answers it. */
   | { kind: 'existing'; job: JobRecord }
   /** It must wait (jobs waiting, no budget, a 429 or a 5xx to retry): commit its bytes and queue `job`. */
@@ -29,9 +25,7 @@ export type DirectOutcome =
  * Forwards an upload straight from its request when a lane has budget and no job waits for any
  * key: no payload in the shared store, no queue, no dispatcher. It costs two round trips beside
  * admission — the claim (repeat checks and the backlog, one script) and the lane reservation go
- * together, and so do the finish and the budget's reconcile — and the client waits for one of
- * them: the finish is written after the answer (a repeat arriving meanwhile waits for it, as for
- * any job in flight; a 200 names no job the client could read). Everything else goes to the queue.
+ * together, and so do the finish and the budget's reconcile. Everything else goes to the queue.
  */
 export class CutThrough {
   constructor(private readonly deps: CutThroughDeps) {}
@@ -60,12 +54,11 @@ export class CutThrough {
       logger.warn({ err: error, job: job.id }, 'could not record a cut-through answer');
       return true;
     });
-    const recorded = Promise.all([ended, reconciled]).then(([first]) => {
-      // Reported once: unless the claim had lapsed and a repeat took over. (No callback: a job that asks for one is queued.)
-      if (first) reportJobEnded(this.deps, job, outcome);
-    });
+    const [first] = await Promise.all([ended, reconciled]);
+    // Reported once: unless the claim had lapsed and a repeat took over. (No callback: a job that asks for one is queued.)
+    if (first) reportJobEnded(this.deps, job, outcome);
     const { direct: _direct, ...finished } = claimed;
-    return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() }, recorded };
+    return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() } };
   }
 
   /**

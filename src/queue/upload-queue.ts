@@ -179,10 +179,9 @@ class FairUploadQueue implements UploadQueue {
     const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
     // A callback_url asks for the queue: the result is POSTed when the job ends, wherever it ends.
     const forwarding = this.closing || job.callbackUrl ? Promise.resolve<DirectOutcome>({ kind: 'queue', job }) : this.cutThrough!.forward(job);
-    this.trackForward(forwarding);
+    this.forwards.add(forwarding);
     try {
       const direct = await forwarding;
-      if (direct.kind === 'finished') this.trackForward(direct.recorded);
       if (direct.kind !== 'queue' || !ref) return direct;
       await payloads.put(held.open(ref), Number.POSITIVE_INFINITY).catch((error: unknown) => {
         this.deps.metrics.storeErrors.inc({ operation: 'enqueue' });
@@ -190,15 +189,9 @@ class FairUploadQueue implements UploadQueue {
       });
       return direct;
     } finally {
+      this.forwards.delete(forwarding);
       if (ref) await held.release(ref).catch(() => {});
     }
-  }
-
-  /** Work of a cut-through still under way (its finish being written): stop() waits for it too. */
-  private trackForward(work: Promise<unknown>): void {
-    this.forwards.add(work);
-    // Its failure is its caller's to handle; this chain only keeps the set current.
-    work.finally(() => this.forwards.delete(work)).catch(() => {});
   }
 
   /** Done, failed (thrown), or 202 with where the job stands once `waitMs` has passed (`order`: its fair order, read at the enqueue). */
