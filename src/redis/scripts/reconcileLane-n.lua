@@ -30,9 +30,12 @@ end
 load(1)
 load(2)
 local function num(s, field) return tonumber(records[s][field]) or 0 end
+-- Most answers restate what the record holds already: only what changes is written.
 local function set(s, field, value)
-  records[s][field] = tostring(value)
-  redis.call('HSET', KEYS[s], field, value)
+  local text = tostring(value)
+  if records[s][field] == text then return end
+  records[s][field] = text
+  redis.call('HSET', KEYS[s], field, text)
 end
 local function del(s, field)
   records[s][field] = nil
