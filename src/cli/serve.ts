@@ -9,7 +9,7 @@ import { startGateway } from '../gateway.js';
  * dies within a request; with V8's own choice the room left was smaller than the young generation,
  * so under load V8 kept a full collection going and finished one every ~100 ms (2–11 ms pauses):
  * 86 of them in 10 s at 200 uploads/s, the p99 of an upload +21 ms. At 300% the same run had 6, and
- * p99 +5…7 ms (bench/, scenario 2). A flag V8 reads at each collection, so it can be set here.
+ * p99 +5…+9 ms (bench/, scenario 2; docs/benchmarks.md). A flag V8 reads at each collection, so it can be set here.
  */
 const heapGrowingPercent = 300;
 

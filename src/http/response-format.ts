@@ -1,4 +1,4 @@
-import type { GatewayRequest, GatewayResponse } from './handler.js';
+import { pathOf, type GatewayRequest, type GatewayResponse } from './handler.js';
 
 /** How an answer is shaped: the API generation the client speaks and the syntax it asked for. */
 export interface ResponseFormat {
@@ -34,6 +34,6 @@ export function formatForPath(path: string): ResponseFormat {
 /** The format of this request: the one a route stored in `res.locals.format`, else the one its path implies. */
 export function requestFormat(req: GatewayRequest, res: GatewayResponse): ResponseFormat {
   const stored = res.locals.format as ResponseFormat | undefined;
-  // originalUrl, not path: a router mounted below / sees only the rest. The query is never echoed (it may hold a key).
-  return stored ?? formatForPath(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost').pathname);
+  // The whole path, not a mounted router's rest; never the query (it may hold a key).
+  return stored ?? formatForPath(pathOf(req));
 }
