@@ -52,9 +52,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level, undefined, { format: config.log.format });
-  const metrics = createMetrics({ keyLabels: config.metrics.keyLabels });
-  const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
   const held = await HeldPayloadStore.open();
+  const metrics = createMetrics({ keyLabels: config.metrics.keyLabels, heldBytes: () => held.bytes });
+  const backend = await openBackend(config, { onMisconfigured: (error) => logger.error({ err: error }, `store misconfigured: ${error.message}`) });
   const history = await openUsageHistory(backend, {
     retentionMs: config.history.retention,
     clock,

@@ -8,7 +8,7 @@ export const otherKeysLabel = '_other';
  * process, as in tests). Labels stay low-cardinality: lane ids, at most `keyLabels` key ids (the
  * rest under `_other`), never raw IPs.
  */
-export function createMetrics(options: { keyLabels?: number } = {}) {
+export function createMetrics(options: { keyLabels?: number; heldBytes?: () => number } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'upgate_process_' });
   // prom-client names three of its gauges `…_total`, which Prometheus reserves for counters
@@ -93,6 +93,14 @@ export function createMetrics(options: { keyLabels?: number } = {}) {
     queueDepth: new Gauge({ name: 'upgate_queue_depth', help: 'Jobs waiting to go upstream.', registers }),
     queueBytes: new Gauge({ name: 'upgate_queue_bytes', help: 'Payload bytes of the jobs waiting.', registers }),
     queueOldestAge: new Gauge({ name: 'upgate_queue_oldest_age_seconds', help: 'Age of the oldest waiting job.', registers }),
+    heldBytes: new Gauge({
+      name: 'upgate_held_bytes',
+      help: 'Bytes of uploads this process holds while it forwards them straight (in memory or in temporary files).',
+      registers,
+      collect() {
+        if (options.heldBytes) this.set(options.heldBytes());
+      },
+    }),
     dispatchLatency: new Histogram({
       name: 'upgate_dispatch_latency_seconds',
       help: 'Time from accepting an upload to its upstream answer.',

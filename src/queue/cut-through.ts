@@ -14,8 +14,11 @@ export interface CutThroughDeps extends ForwardDeps {
 
 /** How a cut-through attempt ended for its upload. */
 export type DirectOutcome =
-  /** The upstream answered for good (done, or failed with its message): the client gets that answer. */
-  | { kind: 'finished'; job: JobRecord }
+  /**
+   * The upstream answered for good (done, or failed with its message): the client gets that answer.
+   * `recorded` settles once the finish and the budget's reconcile are in the store.
+   */
+  | { kind: 'finished'; job: JobRecord; recorded: Promise<void> }
   /** A repeat (Idempotency-Key, or identical bytes): the earlier job answers it. */
   | { kind: 'existing'; job: JobRecord }
   /** It must wait (jobs waiting, no budget, a 429 or a 5xx to retry): commit its bytes and queue `job`. */
@@ -25,7 +28,8 @@ export type DirectOutcome =
  * Forwards an upload straight from its request when a lane has budget and no job waits for any
  * key: no payload in the shared store, no queue, no dispatcher. It costs two round trips beside
  * admission — the claim (repeat checks and the backlog, one script) and the lane reservation go
- * together, and so do the finish and the budget's reconcile. Everything else goes to the queue.
+ * together, and so do the finish and the budget's reconcile, which the client's answer does not
+ * wait for. Everything else goes to the queue.
  */
 export class CutThrough {
   constructor(private readonly deps: CutThroughDeps) {}
@@ -54,11 +58,16 @@ export class CutThrough {
       logger.warn({ err: error, job: job.id }, 'could not record a cut-through answer');
       return true;
     });
-    const [first] = await Promise.all([ended, reconciled]);
-    // Reported once: unless the claim had lapsed and a repeat took over. (No callback: a job that asks for one is queued.)
-    if (first) reportJobEnded(this.deps, job, outcome);
+    // The client's answer does not wait for their replies (a round trip off every upload): both are
+    // sent to Redis before the answer is written, and one connection keeps order, so what this
+    // process does next sees them; a repeat that reaches another instance sooner waits for the
+    // finish's notice. Reported once: unless the claim had lapsed and a repeat took over. (No
+    // callback: a job that asks for one is queued.)
+    const recorded = Promise.all([ended, reconciled]).then(([first]) => {
+      if (first) reportJobEnded(this.deps, job, outcome);
+    });
     const { direct: _direct, ...finished } = claimed;
-    return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() } };
+    return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() }, recorded };
   }
 
   /**

@@ -105,7 +105,7 @@ class FairUploadQueue implements UploadQueue {
   private readonly waits = new Set<Promise<unknown>>();
   /** Enqueues of unknown outcome being settled in the background. */
   private readonly settling = new Set<NodeJS.Timeout>();
-  /** Cut-through forwards under way: stop() lets them finish (within its grace) before it closes the store. */
+  /** Cut-through forwards and the finishes they did not wait for: stop() lets them end (within its grace) before it closes the store. */
   private readonly forwards = new Set<Promise<unknown>>();
   private readonly cutThrough: CutThrough | undefined;
   private stopping = false;
@@ -137,7 +137,7 @@ class FairUploadQueue implements UploadQueue {
     // The id is chosen here, before the enqueue, so a lost reply can be settled by reading it back.
     let job = newJobRecord(randomUUID(), request, this.clock(), this.deps.config.upstream.url);
     if (options.held) {
-      const direct = await this.forwardDirect(job);
+      const direct = await this.untilSettled(this.forwardDirect(job));
       if (direct.kind === 'finished') this.deps.metrics.uploadPaths.inc({ path: 'direct' });
       if (direct.kind !== 'queue') return this.answer(direct.job, direct.kind === 'existing' ? options.waitMs : 0);
       job = direct.job;
@@ -179,9 +179,9 @@ class FairUploadQueue implements UploadQueue {
     const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
     // A callback_url asks for the queue: the result is POSTed when the job ends, wherever it ends.
     const forwarding = this.closing || job.callbackUrl ? Promise.resolve<DirectOutcome>({ kind: 'queue', job }) : this.cutThrough!.forward(job);
-    this.forwards.add(forwarding);
     try {
       const direct = await forwarding;
+      if (direct.kind === 'finished') this.untilSettled(direct.recorded);
       if (direct.kind !== 'queue' || !ref) return direct;
       await payloads.put(held.open(ref), Number.POSITIVE_INFINITY).catch((error: unknown) => {
         this.deps.metrics.storeErrors.inc({ operation: 'enqueue' });
@@ -189,9 +189,16 @@ class FairUploadQueue implements UploadQueue {
       });
       return direct;
     } finally {
-      this.forwards.delete(forwarding);
       if (ref) await held.release(ref).catch(() => {});
     }
+  }
+
+  /** Cut-through work, some of which outlives its request: stop() waits for it. */
+  private untilSettled<T>(work: Promise<T>): Promise<T> {
+    const settled = () => void this.forwards.delete(work);
+    this.forwards.add(work);
+    work.then(settled, settled);
+    return work;
   }
 
   /** Done, failed (thrown), or 202 with where the job stands once `waitMs` has passed (`order`: its fair order, read at the enqueue). */
@@ -323,7 +330,11 @@ class FairUploadQueue implements UploadQueue {
   async stop(graceMs = 10_000): Promise<void> {
     this.closing = true;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.forwards]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    // A forward that ends while this waits leaves its finish behind: waited for too.
+    const forwardsEnded = async () => {
+      while (this.forwards.size > 0) await Promise.allSettled([...this.forwards]);
+    };
+    await Promise.race([forwardsEnded(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     await this.dispatcher.stop(graceMs);
     // Waiting clients are answered now (done, or 202 with their job), not after their maxWait.

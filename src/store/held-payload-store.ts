@@ -93,6 +93,13 @@ export class HeldPayloadStore implements PayloadStore {
     if ('file' in held) await rm(held.file, { force: true });
   }
 
+  /** Bytes held now, in memory and in temporary files. */
+  get bytes(): number {
+    let total = 0;
+    for (const { size } of this.held.values()) total += size;
+    return total;
+  }
+
   async has(ref: string): Promise<boolean> {
     return this.held.has(ref);
   }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { startInProcessGateway, type InProcessGateway } from '../support/in-process-gateway.js';
+import { eventually } from '../support/eventually.js';
 import { redisUrl } from '../support/redis.js';
 import { upload } from './test-gateway.js';
 
@@ -43,6 +44,8 @@ describe.each([
     for (let n = 0; n < 3; n++) expect((await upload(target.gateway.url, headers)).status).toBe(200);
     expect((await upload(target.gateway.url, headers)).status).toBe(429); // the key's 3 per hour
     expect((await upload(target.gateway.url, { authorization: 'Client-ID k_not_a_key_at_all' })).status).toBe(403);
+    // A delivery is counted once its finish is recorded, which the client's answer does not wait for.
+    await eventually(history, ({ body }) => body.series[0]?.totals.delivered === 3);
   });
   afterAll(async () => {
     await target?.close();

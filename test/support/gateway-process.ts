@@ -40,7 +40,10 @@ export class GatewayProcess {
       const port = await freePort();
       const dir = await mkdtemp(join(tmpdir(), 'upgate-gateway-'));
       const configPath = join(dir, 'config.yaml');
-      await writeFile(configPath, stringify({ ...config, server: { ...config.server, host: '127.0.0.1', port } }));
+      // The embedded store's spool is the process's own (the default, `.spool` in the working
+      // directory, would carry quotas and jobs over from earlier runs); it outlives restarts.
+      const store = { spoolDir: join(dir, 'spool'), ...config.store };
+      await writeFile(configPath, stringify({ ...config, store, server: { ...config.server, host: '127.0.0.1', port } }));
       const gateway = new GatewayProcess(`http://127.0.0.1:${port}`, configPath, dir, options.readyPath ?? '/readyz');
       try {
         await gateway.restart();

@@ -11,6 +11,7 @@ import { requestIdOf } from '../request-log.js';
 import { renderError, renderQueued, renderSuccess } from '../render/index.js';
 import { formatForPath } from '../response-format.js';
 import { identifyCaller, showQuota, type Caller, type KeyedRouteDeps } from './keyed-request.js';
+import { ReadAhead } from './read-ahead.js';
 
 export interface UploadRouteDeps extends KeyedRouteDeps {
   /** The durable store: where an upload that asks to be queued (`Prefer: respond-async`) is read into. */
@@ -25,7 +26,8 @@ export interface UploadRouteDeps extends KeyedRouteDeps {
 
 /**
  * POST of an upload in any accepted form and format. When the key arrives outside the body it is
- * checked and charged before the body is read, so refused requests cost no upload bandwidth; a key
+ * checked and charged before the body is read (or while it is, for a small body of a key that was
+ * admitted last time: see ReadAhead), so refused requests cost no upload bandwidth; a key
  * sent as a body field can only be checked once the body is in. Input found bad after the charge is
  * refunded, and a payload stored for a refused request is released: nothing is charged or kept for
  * what the gateway did not accept. A synchronous upload is read into this process's held buffers
@@ -34,6 +36,7 @@ export interface UploadRouteDeps extends KeyedRouteDeps {
  */
 export function uploadHandler(deps: UploadRouteDeps) {
   const { config, admission, metrics } = deps;
+  const readAhead = new ReadAhead();
   return async (req: GatewayRequest, res: GatewayResponse): Promise<void> => {
     const format = formatForPath(pathOf(req));
     res.locals.format = format;
@@ -44,9 +47,18 @@ export function uploadHandler(deps: UploadRouteDeps) {
       let upload: ParsedUpload;
       if (hasKeyOutsideBody(req)) {
         caller = await identifyCaller(req, res, deps);
-        if (!(await admit(caller))) return;
         const { key, ip } = caller;
-        upload = await readInput().catch(async (error: unknown) => {
+        const early = intake === deps.held && readAhead.worthIt(key.id, req) ? readInput() : undefined;
+        // Until the decision is known, its failure is answered there, not as an unhandled rejection.
+        early?.catch(() => {});
+        let admitted = false;
+        try {
+          admitted = await admit(caller);
+        } finally {
+          if (!admitted) early?.then((unwanted) => unwanted.release()).catch(() => {});
+        }
+        if (!admitted) return;
+        upload = await (early ?? readInput()).catch(async (error: unknown) => {
           await admission.refund(key, ip);
           throw error;
         });
@@ -83,6 +95,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
     /** Charges the upload, or answers the refusal: being over a limit is an answer, not an exception. */
     async function admit({ key, ip }: Caller): Promise<boolean> {
       const decision = await admission.admit(key, ip);
+      readAhead.decided(key.id, decision.admitted);
       showQuota(res, deps, decision.windows);
       if (decision.admitted) return true;
       const refusal = new GatewayError('quotaExhausted', { retryAfterSeconds: decision.retryAfterSeconds ?? 1 });
