@@ -44,7 +44,7 @@ export const addedLatency: Scenario = {
 };
 
 /** Why a latency target was missed, when it is. */
-const slowCause = 'the client waits for three Redis round trips (admission; the claim with the lane reservation; the finish with the reconcile) and for its body to be read whole before it is forwarded; the p99 adds the pauses of the gateway, the simulator and Redis, which share 2 cores with the load generator';
+const slowCause = 'the client waits for two Redis round trips in turn (admission, with the body read meanwhile; the claim with the lane reservation), for its body to be parsed whole before it is forwarded, and for its bytes to cross loopback twice; the p99 adds the pauses of the gateway, the simulator and Redis, which share 2 cores with the load generator';
 
 function latencyRows(label: string, direct: LoadResult, through: LoadResult, maxAddedP50Ms?: number, maxAddedP99Ms?: number): Row[] {
   const problem = unexpectedAnswers(through, 200) ?? unexpectedAnswers(direct, 200);
