@@ -62,7 +62,7 @@ export const scaling: Scenario = {
         // once-a-second flush, which reads nothing: it can only make the figure a hair low, so it is floored at 0.
         const decisions = (calls.evalsha ?? 0) + (calls.eval ?? 0);
         const lookups = `key-store lookups per admission decision: ${fmt(Math.max(0, ((calls.hmget ?? 0) - decisions * windowsPerDecision) / decisions), 2)}`;
-        const note = last ? `${lookups}; what grows with the key count is the working set each decision touches, ${count.toLocaleString('en')} keys instead of ${keyCounts[0]}: CPU cache misses in the key lookup and the quota plan, the quota counter hashes in Redis, and a usage-history hash per key seen written every second (Prometheus series per key are capped at metrics.keyLabels)` : lookups;
+        const note = last ? `${lookups}; what grows with the key count is the working set each decision touches, ${count.toLocaleString('en')} keys instead of ${keyCounts[0]}: CPU cache misses in the key lookup and the quota plan, the quota counter hashes in Redis, and a usage-history hash per key seen written once a minute (so a run this short holds at most one such write) (Prometheus series per key are capped at metrics.keyLabels)` : lookups;
         rows.push(ratioRow(scenario, `${count.toLocaleString('en')} stored keys, rejected uploads spread over all`, result.rps, { name: `${keyCounts[0]} keys`, value: fewest.rps }, { ...(last && { minRatio: 0.9 }), note, problem: unexpectedAnswers(result, 429) }));
       }
       return rows;

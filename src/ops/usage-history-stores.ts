@@ -3,10 +3,17 @@ import { runScript, type RedisClient } from '../redis/connect.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { StoreBackend } from '../store/backend.js';
 import { MemoryUsageHistory } from './memory-usage-history.js';
-import { dayMs, minuteMs, PendingCounts, sortedBuckets, type UsageBucket, type UsageCounters, type UsageHistoryStore, type UsageSubject } from './usage-history.js';
+import { dayMs, minuteMs, PendingCounts, sortedBuckets, type PendingCount, type UsageBucket, type UsageCounters, type UsageHistoryStore, type UsageSubject } from './usage-history.js';
 
-/** How often buffered counts are written to the store. */
+/** How often buffered counts of the gateway (`all`) and its lanes are written to the store. */
 const flushMs = 1_000;
+/**
+ * How often keys' counts are written. Each write costs per key counted since the last, and with
+ * many keys nearly every upload is a key of its own: written every second, 100,000 keys spread
+ * evenly cost a refusal ~25% of its throughput (one day hash per key per second); once a minute, a
+ * few %. A history read through this instance writes first, so it is never behind its own counts.
+ */
+const keyFlushMs = 60_000;
 /** Day hashes one addUsage call writes (a flush of 100,000 keys is 100 calls in one pipeline). */
 const keysPerScript = 1_000;
 
@@ -21,8 +28,10 @@ export async function openUsageHistory(backend: StoreBackend, options: { retenti
  * ends. The `{usage}` tag keeps every history key in one Cluster slot, so a flush is one pipeline.
  */
 class RedisUsageHistory implements UsageHistoryStore {
+  /** Counts of `all` and the lanes, then the keys'. */
   private readonly pending: PendingCounts;
-  private readonly timer: NodeJS.Timeout;
+  private readonly pendingKeys: PendingCounts;
+  private readonly timers: NodeJS.Timeout[];
   private flushing: Promise<void> = Promise.resolve();
   readonly retentionMs: number;
 
@@ -33,31 +42,37 @@ class RedisUsageHistory implements UsageHistoryStore {
   ) {
     this.retentionMs = options.retentionMs;
     this.pending = new PendingCounts(options.clock);
-    this.timer = setInterval(() => void this.flush(), flushMs).unref();
+    this.pendingKeys = new PendingCounts(options.clock);
+    this.timers = [setInterval(() => void this.write(this.pending), flushMs).unref(), setInterval(() => void this.write(this.pendingKeys), keyFlushMs).unref()];
   }
 
   add(subjects: readonly UsageSubject[], counters: UsageCounters): void {
-    this.pending.add(subjects, counters);
+    for (const subject of subjects) (subject.startsWith('key:') ? this.pendingKeys : this.pending).add(subject, counters);
   }
 
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write());
+  async flush(): Promise<void> {
+    await Promise.all([this.write(this.pending), this.write(this.pendingKeys)]);
+  }
+
+  /** Writes one buffer's counts, after any write still under way (so a failed one restored is written in order). */
+  private write(pending: PendingCounts): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeNow(pending));
     return this.flushing;
   }
 
-  private async write(): Promise<void> {
-    const entries = this.pending.take();
-    if (entries.length === 0) return;
+  private async writeNow(pending: PendingCounts): Promise<void> {
+    const counts = pending.take();
+    if (counts.length === 0) return;
     // The fields of one day hash go together (a subject's minutes of one day share it).
-    const byKey = new Map<string, { expireAt: number; fields: Array<[string, number]>; entries: typeof entries }>();
-    for (const entry of entries) {
-      const day = Math.floor(entry.minute / dayMs);
-      const key = this.keys.usageHistory(entry.subject, day);
-      const slot = (entry.minute - day * dayMs) / minuteMs;
-      const hash = byKey.get(key) ?? { expireAt: (day + 1) * dayMs + this.options.retentionMs, fields: [], entries: [] };
+    const byKey = new Map<string, { expireAt: number; fields: Array<[string, number]>; counts: PendingCount[] }>();
+    for (const count of counts) {
+      const day = Math.floor(count.minute / dayMs);
+      const key = this.keys.usageHistory(count.subject, day);
+      const slot = (count.minute - day * dayMs) / minuteMs;
+      const hash = byKey.get(key) ?? { expireAt: (day + 1) * dayMs + this.options.retentionMs, fields: [], counts: [] };
       byKey.set(key, hash);
-      hash.entries.push(entry);
-      for (const [name, value] of entry.fields) hash.fields.push([`${slot}:${name}`, value]);
+      hash.counts.push(count);
+      hash.fields.push([`${slot}:${count.field}`, count.value]);
     }
     // One script per batch of hashes, sent together: each holds Redis a few ms at most.
     const hashes = [...byKey];
@@ -76,7 +91,7 @@ class RedisUsageHistory implements UsageHistoryStore {
     );
     // A batch that failed is counted again at the next flush, so a store outage of a few seconds loses nothing.
     const failed = written.flatMap((result, index) => (result.status === 'rejected' ? [{ reason: result.reason as unknown, batch: batches[index]! }] : []));
-    for (const { batch } of failed) this.pending.restore(batch.flatMap(([, hash]) => hash.entries));
+    for (const { batch } of failed) pending.restore(batch.flatMap(([, hash]) => hash.counts));
     if (failed.length > 0) this.options.onError(failed[0]!.reason);
   }
 
@@ -102,7 +117,7 @@ class RedisUsageHistory implements UsageHistoryStore {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.timers.forEach(clearInterval);
     await this.flush();
   }
 }

@@ -25,7 +25,7 @@ export type UsageSubject = `key:${string}` | `lane:${string}` | 'all';
 export interface UsageHistoryStore {
   /** How long buckets are kept (history.retention). */
   readonly retentionMs: number;
-  /** Adds counts to the current minute's buckets of the subjects (buffered: written within about a second). */
+  /** Adds counts to the current minute's buckets of the subjects (buffered: written within a minute at most, and by flush()). */
   add(subjects: readonly UsageSubject[], counters: UsageCounters): void;
   /** Buckets with any count in [since, until), oldest first (minutes without counts are left out). */
   read(subject: UsageSubject, since: number, until: number): Promise<UsageBucket[]>;
@@ -44,40 +44,55 @@ export function sortedBuckets(buckets: Map<number, UsageCounters>): UsageBucket[
   return [...buckets].sort(([a], [b]) => a - b).map(([t, counters]) => ({ t, counters }));
 }
 
-/** Sums increments per subject and field until written: one store write per second, not per upload. */
+/** One count waiting to be written: what it adds to which counter of which subject's minute. */
+export interface PendingCount {
+  subject: UsageSubject;
+  minute: number;
+  field: string;
+  value: number;
+}
+
+/**
+ * Sums increments until written: one store write per interval, not per upload. One flat entry per
+ * minute, counter and subject, not a map per subject: with 100,000 keys nearly every upload is a
+ * subject not seen since the last write, and a map apiece (made, kept a second, collected) was
+ * most of what the history cost an upload.
+ */
 export class PendingCounts {
-  private pending = new Map<string, Map<string, number>>();
+  private pending = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}
 
-  add(subjects: readonly UsageSubject[], counters: UsageCounters): void {
+  add(subject: UsageSubject, counters: UsageCounters): void {
     const minute = minuteOf(this.clock());
-    for (const subject of subjects) {
-      const id = `${subject}\n${minute}`;
-      const fields = this.pending.get(id) ?? new Map<string, number>();
-      this.pending.set(id, fields);
-      for (const [name, value] of Object.entries(counters)) if (value) fields.set(name, (fields.get(name) ?? 0) + value);
+    for (const field in counters) {
+      const value = counters[field]!;
+      if (value) this.count(minute, field, subject, value);
     }
   }
 
-  /** Everything summed since the last take, as (subject, minute, fields). */
-  take(): Array<{ subject: UsageSubject; minute: number; fields: Map<string, number> }> {
+  /** Everything summed since the last take. */
+  take(): PendingCount[] {
     const taken = this.pending;
     this.pending = new Map();
-    return [...taken].map(([id, fields]) => {
-      const [subject, minute] = id.split('\n') as [UsageSubject, string];
-      return { subject, minute: Number(minute), fields };
-    });
+    const counts: PendingCount[] = [];
+    for (const [id, value] of taken) {
+      // The subject goes last, whatever characters its id holds.
+      const afterMinute = id.indexOf('\n');
+      const afterField = id.indexOf('\n', afterMinute + 1);
+      counts.push({ minute: Number(id.slice(0, afterMinute)), field: id.slice(afterMinute + 1, afterField), subject: id.slice(afterField + 1) as UsageSubject, value });
+    }
+    return counts;
   }
 
   /** Puts back counts whose write failed, so a store outage of a few seconds loses nothing. */
-  restore(entries: ReturnType<PendingCounts['take']>): void {
-    for (const { subject, minute, fields } of entries) {
-      const id = `${subject}\n${minute}`;
-      const current = this.pending.get(id) ?? new Map<string, number>();
-      this.pending.set(id, current);
-      for (const [name, value] of fields) current.set(name, (current.get(name) ?? 0) + value);
-    }
+  restore(counts: readonly PendingCount[]): void {
+    for (const { subject, minute, field, value } of counts) this.count(minute, field, subject, value);
+  }
+
+  private count(minute: number, field: string, subject: UsageSubject, value: number): void {
+    const id = `${minute}\n${field}\n${subject}`;
+    this.pending.set(id, (this.pending.get(id) ?? 0) + value);
   }
 }
 

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { dayMs, minuteMs } from '../../src/ops/usage-history.js';
 import { openUsageHistory } from '../../src/ops/usage-history-stores.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { Sandbox } from '../queue/queue-fixture.js';
+import { eventually } from '../support/eventually.js';
 
 let sandbox: Sandbox;
 beforeEach(async () => (sandbox = await Sandbox.open()));
@@ -30,4 +31,27 @@ it('writes a flush naming thousands of subjects (more than one script call) whol
   const keys = new RedisKeys(sandbox.prefix);
   for (const subject of ['key:k0', 'key:k2499', 'all']) expect(await sandbox.redis.pexpiretime(keys.usageHistory(subject, day))).toBe((day + 1) * dayMs + retentionMs);
   await history.close();
+});
+
+it("writes the gateway's and the lanes' counts every second, the keys' every minute", async () => {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  try {
+    const now = Date.now();
+    const history = await openUsageHistory(await sandbox.backend('redis'), { retentionMs: dayMs, clock: () => now, onError: (error) => { throw error; } });
+    history.add(['key:k1', 'all'], { accepted: 1 });
+    history.add(['lane:l1', 'all'], { 'responses:200': 1 });
+    const read = (subject: 'key:k1' | 'lane:l1' | 'all') => history.read(subject, now - minuteMs, now + minuteMs);
+    const written = async (subject: 'key:k1' | 'lane:l1' | 'all') => (await read(subject)).flatMap((bucket) => Object.keys(bucket.counters)).sort();
+
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await eventually(() => written('all'), (fields) => fields.length === 2)).toEqual(['accepted', 'responses:200']);
+    expect(await written('lane:l1')).toEqual(['responses:200']);
+    expect(await written('key:k1')).toEqual([]);
+
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(await eventually(() => written('key:k1'), (fields) => fields.length === 1)).toEqual(['accepted']);
+    await history.close();
+  } finally {
+    vi.useRealTimers();
+  }
 });
