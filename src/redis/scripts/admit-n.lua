@@ -49,8 +49,13 @@ local reply = { admitted and 1 or 0, now }
 for i = 1, counters do
   if admitted then
     used[i] = used[i] + 1
-    redis.call('HSET', KEYS[i], 'used', used[i], 'reset', reset[i])
-    redis.call('PEXPIRE', KEYS[i], reset[i] - now)
+    if used[i] == 1 then
+      -- A window starting now: its counter lives until it ends (a running one keeps that expiry).
+      redis.call('HSET', KEYS[i], 'used', 1, 'reset', reset[i])
+      redis.call('PEXPIRE', KEYS[i], reset[i] - now)
+    else
+      redis.call('HSET', KEYS[i], 'used', used[i])
+    end
   end
   reply[2 * i + 1] = used[i]
   reply[2 * i + 2] = reset[i]

@@ -20,26 +20,29 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local records = {}
+local records, loaded = {}, {}
 local function load(s)
   local flat = redis.call('HGETALL', KEYS[s])
   local record = {}
   for i = 1, #flat, 2 do record[flat[i]] = flat[i + 1] end
-  records[s] = record
+  records[s], loaded[s] = record, #flat
 end
 load(1)
 load(2)
 local function num(s, field) return tonumber(records[s][field]) or 0 end
--- Most answers restate what the record holds already: only what changes is written.
+-- Most answers restate what the record holds already: only what changes is written, at the end, in
+-- one HSET and one HDEL per record (each call from a script costs more than the fields it writes).
+local changed = { {}, {} }
 local function set(s, field, value)
   local text = tostring(value)
   if records[s][field] == text then return end
   records[s][field] = text
-  redis.call('HSET', KEYS[s], field, text)
+  changed[s][field] = text
 end
 local function del(s, field)
+  if records[s][field] == nil then return end
   records[s][field] = nil
-  redis.call('HDEL', KEYS[s], field)
+  changed[s][field] = false
 end
 
 local count = tonumber(ARGV[1])
@@ -176,6 +179,19 @@ for j = 0, notes - 1 do
   local base = i + 1 + 3 * j
   set(tonumber(ARGV[base]) + 1, ARGV[base + 1], ARGV[base + 2])
 end
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+for s = 1, 2 do
+  local writes, deletes = {}, {}
+  for field, value in pairs(changed[s]) do
+    if value then
+      writes[#writes + 1] = field
+      writes[#writes + 1] = value
+    else
+      deletes[#deletes + 1] = field
+    end
+  end
+  if #writes > 0 then redis.call('HSET', KEYS[s], unpack(writes)) end
+  if #deletes > 0 then redis.call('HDEL', KEYS[s], unpack(deletes)) end
+  -- The reservation just before set the lifetime; a record this answer created has none yet.
+  if loaded[s] == 0 and #writes > 0 then redis.call('PEXPIRE', KEYS[s], ttl) end
+end
 return { now, num(1, 'pause'), num(2, 'pause') }
