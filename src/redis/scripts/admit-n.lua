@@ -63,9 +63,11 @@ end
 
 if admitted then
   local ranking = KEYS[#KEYS]
-  redis.call('ZINCRBY', ranking, 1, ARGV[3])
-  local excess = redis.call('ZCARD', ranking) - tonumber(ARGV[4])
-  if excess > 0 then redis.call('ZREMRANGEBYRANK', ranking, 0, excess - 1) end
+  -- Only a new member grows the ranking past its size (a refund removes members it brings to 0).
+  if tonumber(redis.call('ZINCRBY', ranking, 1, ARGV[3])) == 1 then
+    local excess = redis.call('ZCARD', ranking) - tonumber(ARGV[4])
+    if excess > 0 then redis.call('ZREMRANGEBYRANK', ranking, 0, excess - 1) end
+  end
   redis.call('PEXPIRE', ranking, ARGV[5])
 end
 return reply
