@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cluster, Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
@@ -16,7 +17,7 @@ export interface RedisOptions {
 /**
  * A client that fails fast while Redis is away (no offline queue, short timeouts, no resending of a
  * command whose connection broke: the caller decides, see UploadQueue.submit) and reconnects by
- * itself, with every Lua script of `scripts/` registered as a command. Auto-pipelining sends the
+ * itself; the Lua scripts of `scripts/` run through `runScript`. Auto-pipelining sends the
  * commands issued in one tick in one write (one round trip for independent reads).
  */
 export function createRedis(target: RedisTarget | string, options: RedisOptions = {}): RedisClient {
@@ -36,7 +37,6 @@ export function createRedis(target: RedisTarget | string, options: RedisOptions 
   const client = connectTo(resolved, common);
   // ioredis emits 'error' on every failed reconnect; availability is reported through readiness and 503s instead.
   client.on('error', () => {});
-  defineScripts(client);
   return client;
 }
 
@@ -96,20 +96,29 @@ export async function waitReady(redis: RedisClient, timeoutMs = 5_000): Promise<
 }
 
 /**
- * Registers `name-N.lua` as command `name` (N names its key count, `n` a variable one). Every
- * command takes the key count first, so one `runScript` calls them all; ioredis handles EVALSHA/NOSCRIPT.
+ * The scripts of `scripts/` by name: `name-N.lua` is `name` (N names its key count, `n` a variable
+ * one). Read once per process; every script takes its key count first.
  */
-function defineScripts(redis: RedisClient): void {
-  const defined = new Map<string, string>();
+let scripts: Map<string, { lua: string; sha: string }> | undefined;
+function scriptNamed(name: string): { lua: string; sha: string } {
+  scripts ??= loadScripts();
+  const script = scripts.get(name);
+  if (!script) throw new Error(`no Redis script named ${name}`);
+  return script;
+}
+
+function loadScripts(): Map<string, { lua: string; sha: string }> {
+  const loaded = new Map<string, { lua: string; sha: string; file: string }>();
   for (const file of readdirSync(scriptsDir)) {
     const match = /^(.+)-(\d+|n)\.lua$/.exec(file);
     if (!match) continue;
     // Two files of one name (a stale build beside a renamed script) would silently run the wrong one.
-    const earlier = defined.get(match[1]!);
-    if (earlier) throw new Error(`Redis scripts ${earlier} and ${file} in ${scriptsDir} share a name: rebuild (npm run build)`);
-    defined.set(match[1]!, file);
-    redis.defineCommand(match[1]!, { lua: withIncludes(readFileSync(scriptsDir + file, 'utf8')) });
+    const earlier = loaded.get(match[1]!);
+    if (earlier) throw new Error(`Redis scripts ${earlier.file} and ${file} in ${scriptsDir} share a name: rebuild (npm run build)`);
+    const lua = withIncludes(readFileSync(scriptsDir + file, 'utf8'));
+    loaded.set(match[1]!, { lua, sha: createHash('sha1').update(lua).digest('hex'), file });
   }
+  return loaded;
 }
 
 /** Replaces each `--- @include "name"` line with `scripts/includes/name.lua`: functions several scripts share (as BullMQ does). */
@@ -119,9 +128,37 @@ function withIncludes(lua: string): string {
 
 type ScriptArg = string | number | Buffer;
 
-/** Calls a script registered from `scripts/`; every key it touches is passed in `keys`. */
-export function runScript<T>(redis: RedisClient, name: string, keys: string[], args: ScriptArg[]): Promise<T> {
-  const command = (redis as unknown as Record<string, (...params: ScriptArg[]) => Promise<T>>)[name];
-  if (!command) throw new Error(`no Redis script named ${name}`);
-  return command.call(redis, keys.length, ...keys, ...args);
+/** The scripts each client has sent whole since it last (re)connected: those go by EVALSHA. */
+const sentWhole = new WeakMap<RedisClient, Set<string>>();
+function scriptsSentBy(redis: RedisClient): Set<string> {
+  let sent = sentWhole.get(redis);
+  if (!sent) {
+    const fresh = new Set<string>();
+    redis.on('ready', () => fresh.clear());
+    sentWhole.set(redis, (sent = fresh));
+  }
+  return sent;
+}
+
+/**
+ * Runs a script of `scripts/`; every key it touches is passed in `keys`. As ioredis' defineCommand
+ * does: the first call on a connection sends the script whole (EVAL), so a call held back by a
+ * stalled server still runs when let through; later calls send its SHA, and EVAL again after a
+ * NOSCRIPT (a restart, a failover). Written here because ioredis copies every defined command onto
+ * each pipeline it makes, and auto-pipelining makes one per batch: ~2% of an upload's CPU.
+ */
+export async function runScript<T>(redis: RedisClient, name: string, keys: string[], args: ScriptArg[]): Promise<T> {
+  const { lua, sha } = scriptNamed(name);
+  const sent = scriptsSentBy(redis);
+  const whole = () => redis.eval(lua, keys.length, ...keys, ...args) as Promise<T>;
+  if (!sent.has(name)) {
+    sent.add(name);
+    return whole();
+  }
+  try {
+    return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T;
+  } catch (error) {
+    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+    return whole();
+  }
 }
