@@ -12,6 +12,9 @@ import { startSimulatorProcess } from '../lib/simulator.js';
 import { multipartUpload, pngOfSize } from '../lib/uploads.js';
 
 const scenario = '4. memory under big uploads';
+/** Why the streaming row can miss its target, as measured (the same build gave 19–40% across runs). */
+const growthCause =
+  'the peak counts buffers not yet collected: each byte passes through two short-lived ones (the socket read and the temporary-file read), and how many a collection has found by the peak depends on when V8 gets to run it on 2 cores the 50 clients and the simulator keep busy';
 const imageBytes = 10 * 1024 * 1024;
 const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 0)} MiB`;
 
@@ -43,15 +46,20 @@ export const memory: Scenario = {
     try {
       const streaming = await measure({ clients: 50, headers: {}, status: 200 });
       const queued = await measure({ clients: 10, headers: { prefer: 'respond-async' }, status: 202, lanes: [{ id: 'closed', clientId: 'bench-client', limits: [{ limit: 0, window: '1d' }] }] });
-      const row = (figure: string, measured: typeof streaming, maxShare?: number): Row => ({
-        scenario,
-        figure,
-        // What the uploads cost is the growth over the idle process (the idle RSS itself is its own row, beside node's floor).
-        value: `peak RSS growth ${mib(measured.peak - measured.idle)} = ${fmt(((measured.peak - measured.idle) / measured.inFlight) * 100, 1)}% of ${mib(measured.inFlight)}`,
-        baseline: `idle RSS ${mib(measured.idle)}`,
-        ...(maxShare !== undefined ? { target: `growth ≤ ${maxShare * 100}% of bytes in flight`, met: !measured.problem && measured.peak - measured.idle <= maxShare * measured.inFlight } : {}),
-        note: measured.problem ?? `peak RSS ${mib(measured.peak)}; ${maxShare === undefined ? 'queued payloads are kept in Redis' : 'forwarded straight: each upload held in a temporary file, streamed with backpressure'}`,
-      });
+      const row = (figure: string, measured: typeof streaming, maxShare?: number): Row => {
+        const met = !measured.problem && maxShare !== undefined && measured.peak - measured.idle <= maxShare * measured.inFlight;
+        return {
+          scenario,
+          figure,
+          // What the uploads cost is the growth over the idle process (the idle RSS itself is its own row, beside node's floor).
+          value: `peak RSS growth ${mib(measured.peak - measured.idle)} = ${fmt(((measured.peak - measured.idle) / measured.inFlight) * 100, 1)}% of ${mib(measured.inFlight)}`,
+          baseline: `idle RSS ${mib(measured.idle)}`,
+          ...(maxShare !== undefined ? { target: `growth ≤ ${maxShare * 100}% of bytes in flight`, met } : {}),
+          note:
+            measured.problem ??
+            `peak RSS ${mib(measured.peak)}; ${maxShare === undefined ? 'queued payloads are kept in Redis' : `forwarded straight: each upload held in a temporary file, streamed with backpressure${met ? '' : `; why: ${growthCause}`}`}`,
+        };
+      };
       const floor = await nodeFloor();
       const idle: Row = {
         scenario,

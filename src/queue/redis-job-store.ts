@@ -344,7 +344,6 @@ export class RedisJobStore implements JobStore {
     const k = this.keys;
     const digest = dedupeDigest(job);
     const useDedupe = this.limits.dedupe && digest !== undefined;
-    const notice = this.signals?.enqueueNotice() ?? { channel: this.keys.queueChannel('enqueued'), message: '-' };
     const [code, id] = await runScript<[number, string?]>(
       this.redis,
       'claimDirectJob',
