@@ -59,7 +59,7 @@ export class CutThrough {
       return true;
     });
     // The client's answer does not wait for their replies (a round trip off every upload): both are
-    // sent to Redis before the answer is written, and one connection keeps order, so what this
+    // queued on the Redis connection before the answer is written, and it keeps order, so what this
     // process does next sees them; a repeat that reaches another instance sooner waits for the
     // finish's notice. Reported once: unless the claim had lapsed and a repeat took over. (No
     // callback: a job that asks for one is queued.)
