@@ -15,11 +15,12 @@
 if redis.call('HGET', KEYS[1], 'direct') ~= 'true' then return 0 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local fields = { 'status', ARGV[2], ARGV[3], ARGV[4], 'finishedAt', now }
 if ARGV[9] and ARGV[9] ~= '' then
-  redis.call('HSET', KEYS[1], 'status', ARGV[2], ARGV[3], ARGV[4], 'finishedAt', now, 'attempts', ARGV[9])
-else
-  redis.call('HSET', KEYS[1], 'status', ARGV[2], ARGV[3], ARGV[4], 'finishedAt', now)
+  fields[#fields + 1] = 'attempts'
+  fields[#fields + 1] = ARGV[9]
 end
+redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('HDEL', KEYS[1], 'direct')
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[2], now, ARGV[1])
