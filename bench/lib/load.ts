@@ -1,5 +1,5 @@
 import autocannon, { type Request } from 'autocannon';
-import { summarise, type LatencySummary } from './stats.js';
+import { median, summarise, type LatencySummary } from './stats.js';
 
 export interface LoadOptions {
   url: string;
@@ -97,3 +97,24 @@ function toResult(runs: RawRun[]): LoadResult {
 
 /** How every throughput figure is measured: 10 connections, as fast as answers come, 5 s after a 1.5 s warm-up. */
 export const throughputRun = { connections: 10, durationSeconds: 5, warmupSeconds: 1.5 } as const;
+
+/**
+ * How a throughput target against a baseline is measured: each server warmed up at full load for
+ * long enough that V8's optimising compiler, which shares the 2 busy cores, has finished with the
+ * hot path (measured: in its first 5 s after a 2 s warm-up the gateway served 0.5–0.75× of its rate
+ * 10 s later, the bare baseline 0.7–1.0×), then short runs of each in turn. This machine's speed drifts by up to 2× over
+ * tens of seconds; alternating keeps a server and its baseline in the same stretch, and each
+ * figure is the median of its runs.
+ */
+export const alternatingRun = { connections: 10, warmupSeconds: 6, durationSeconds: 3, rounds: 3 } as const;
+
+/** Several loads measured in turn (see alternatingRun): each warmed up once, then `rounds` short runs of each, alternating. */
+export async function runAlternating<Runs extends LoadOptions[]>(runs: [...Runs], plan: typeof alternatingRun = alternatingRun): Promise<{ [I in keyof Runs]: LoadResult }> {
+  const { rounds, warmupSeconds, durationSeconds, connections } = plan;
+  for (const run of runs) await measure({ connections, ...run, amount: 0, durationSeconds: warmupSeconds });
+  const measured: RawRun[][] = runs.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, run] of runs.entries()) measured[i]!.push(await measure({ connections, ...run, durationSeconds }));
+  }
+  return measured.map((series) => ({ ...toResult(series), rps: median(series.map((run) => run.latencies.length / run.durationSeconds)) })) as { [I in keyof Runs]: LoadResult };
+}

@@ -1,7 +1,7 @@
 import { benchConfig, clientIdHeader, exhaustedKey, openKey } from '../lib/bench-config.js';
 import { unexpectedAnswers } from '../lib/answers.js';
 import { startBareExpress, startBaseline, startGatewayProcess } from '../lib/gateway.js';
-import { runLoad, throughputRun, type LoadResult } from '../lib/load.js';
+import { runAlternating, runLoad, throughputRun, type LoadResult } from '../lib/load.js';
 import { startNginx } from '../lib/nginx.js';
 import { fmt, ratioRow, type Row } from '../lib/report.js';
 import type { Scenario } from '../lib/scenario.js';
@@ -15,14 +15,16 @@ const tiny = multipartUpload(pngOfSize(1024));
 /**
  * Requests/second of (a) rejected uploads (quota exhausted, key in the header) and (b) admitted tiny
  * uploads forwarded to an unlimited simulator: the gateway vs a bare Express app doing the same
- * parsing and forwarding without the quota and queue steps, and vs nginx `limit_req` in front of the
- * same simulator. Each server runs alone while it is measured.
+ * parsing and forwarding without the quota and queue steps (measured in turn with it: see
+ * alternatingRun), and vs nginx `limit_req` in front of the same simulator and the peers. Only one
+ * server is under load at a time.
  */
 export const admissionThroughput: Scenario = {
   name: 'throughput',
   async run({ redis, prefix }) {
     const simulator = await startSimulatorProcess();
     const config = benchConfig({ redisUrl: redis.url, prefix: prefix('throughput'), upstreamUrl: simulator.url });
+    /** nginx, the reference for raw speed, alone on the machine. */
     const measure = async (start: () => Promise<{ url: string; stop(): Promise<void> }>, headers: Record<string, string>) => {
       const server = await start();
       try {
@@ -31,18 +33,24 @@ export const admissionThroughput: Scenario = {
         await server.stop();
       }
     };
+    // The gateway, its baseline and the peers, all started up front (idle while another is measured).
+    const gateway = await startGatewayProcess(config);
+    const bare = await startBareExpress(config);
+    const peerServers = [
+      { name: 'Express + express-rate-limit (rate-limit-redis)', server: await startBaseline('express-rate-limit', config) },
+      { name: 'Express + rate-limiter-flexible RateLimiterRedis', server: await startBaseline('rate-limiter-flexible', config) },
+    ];
+    const load = (server: { url: string }, headers: Record<string, string>) => ({ url: `${server.url}/3/image`, headers: { ...tiny.headers, ...headers }, body: tiny.body });
     try {
-      const gatewayRejected = await measure(() => startGatewayProcess(config), clientIdHeader(exhaustedKey));
-      const bareRejected = await measure(() => startBareExpress(config), { 'x-bench-reject': '1' });
+      const [gatewayRejected, bareRejected, ...peerResults] = await runAlternating([
+        load(gateway, clientIdHeader(exhaustedKey)),
+        load(bare, { 'x-bench-reject': '1' }),
+        ...peerServers.map(({ server }) => load(server, clientIdHeader(exhaustedKey))),
+      ]);
+      const peers = peerServers.map(({ name }, i) => ({ name, result: peerResults[i]! }));
+      const [gatewayAdmitted, bareAdmitted] = await runAlternating([load(gateway, clientIdHeader(openKey)), load(bare, {})]);
       // A zero-burst zone at 1r/m refuses all but the first request: nginx's rejection path.
       const nginxRejected = await measure(() => startNginx({ upstreamUrl: simulator.url, rate: '1r/m', burst: 0, workers: 1 }), { authorization: 'Client-ID bench' });
-      // What a user would build instead: Express behind Redis-backed limiters, one per key and one per IP.
-      const peers = [
-        { name: 'Express + express-rate-limit (rate-limit-redis)', result: await measure(() => startBaseline('express-rate-limit', config), clientIdHeader(exhaustedKey)) },
-        { name: 'Express + rate-limiter-flexible RateLimiterRedis', result: await measure(() => startBaseline('rate-limiter-flexible', config), clientIdHeader(exhaustedKey)) },
-      ];
-      const gatewayAdmitted = await measure(() => startGatewayProcess(config), clientIdHeader(openKey));
-      const bareAdmitted = await measure(() => startBareExpress(config), {});
       const nginxAdmitted = await measure(() => startNginx({ upstreamUrl: simulator.url, rate: '1000000r/s', burst: 1_000_000, workers: 1 }), { authorization: 'Client-ID bench' });
       return [
         ...compare('rejected uploads (429)', 429, gatewayRejected, bareRejected, nginxRejected, 0.8),
@@ -56,6 +64,7 @@ export const admissionThroughput: Scenario = {
         ...compare('admitted tiny uploads (200, forwarded)', 200, gatewayAdmitted, bareAdmitted, nginxAdmitted, 0.8),
       ];
     } finally {
+      await Promise.all([gateway, bare, ...peerServers.map(({ server }) => server)].map((server) => server.stop()));
       await simulator.stop();
     }
   },
