@@ -22,21 +22,40 @@ export type DirectOutcome =
   /** A repeat (Idempotency-Key, or identical bytes): the earlier job answers it. */
   | { kind: 'existing'; job: JobRecord }
   /** It must wait (jobs waiting, no budget, a 429 or a 5xx to retry): commit its bytes and queue `job`. */
-  | { kind: 'queue'; job: JobRecord };
+  | { kind: 'queue'; job: JobRecord }
+  /** Its admission, sent alongside the claim, refused it (or failed): the claim and the reservation are undone, nothing was sent. */
+  | { kind: 'refused' };
 
 /**
  * Forwards an upload straight from its request when a lane has budget and no job waits for any
- * key: no payload in the shared store, no queue, no dispatcher. It costs two round trips beside
- * admission — the claim (repeat checks and the backlog, one script) and the lane reservation go
- * together, and so do the finish and the budget's reconcile, which the client's answer does not
- * wait for. Everything else goes to the queue.
+ * key: no payload in the shared store, no queue, no dispatcher. It costs two round trips: the claim
+ * (repeat checks and the backlog, one script) and the lane reservation go together, with the
+ * upload's admission when the body was read before it (see `admitted`); the finish and the
+ * budget's reconcile go together after the answer, which the client does not wait for. Everything
+ * else goes to the queue.
  */
 export class CutThrough {
   constructor(private readonly deps: CutThroughDeps) {}
 
-  async forward(job: JobRecord): Promise<DirectOutcome> {
+  /**
+   * `admitted`: the upload's admission, when it was sent in the same round trip as the claim (its
+   * body already read). Until it says yes nothing is forwarded or queued; a refusal (or a failed
+   * admission) undoes the claim and gives the reservation back.
+   */
+  async forward(job: JobRecord, admitted: Promise<boolean>): Promise<DirectOutcome> {
     const { store, pool, held, metrics, logger } = this.deps;
     const [claim, grant] = await this.claimAndReserve(job);
+    if (!(await admitted.catch(() => false))) {
+      await Promise.all([
+        grant.lane && pool.refund(grant),
+        claim.kind === 'claimed' && store.dropDirect(job),
+      ]).catch((error: unknown) => {
+        // The claim then lapses after the lease, and the reservation with its window.
+        metrics.storeErrors.inc({ operation: 'refund' });
+        logger.warn({ err: error, job: job.id }, 'could not undo the claim of a refused upload');
+      });
+      return { kind: 'refused' };
+    }
     if (claim.kind !== 'claimed' || !grant.lane) {
       if (grant.lane) await pool.refund(grant).catch(() => {});
       // Claimed but no budget: the queue takes the claimed job over under the same id.

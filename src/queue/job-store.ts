@@ -23,6 +23,12 @@ export interface JobStore {
   claimDirect(job: JobRecord): Promise<ClaimResult>;
   /** Ends a claimed direct job and notifies its waiters (false when it is no longer one); its record is kept for resultTtl. */
   finishDirect(job: JobRecord, outcome: JobOutcome): Promise<boolean>;
+  /**
+   * Undoes a claim made alongside an admission that then refused the upload: the job and the
+   * Idempotency-Key and dedupe entries pointing at it go (a retry after the quota resets is a new
+   * upload), and its waiters are told (false when it is no longer a claimed direct job).
+   */
+  dropDirect(job: JobRecord): Promise<boolean>;
   /** Returns due retries and expired leases to their keys' heads, then leases the fairest next job. */
   dequeue(laneId: string): Promise<LeasedJob | undefined>;
   /**
@@ -171,6 +177,11 @@ export function withSignalEffects(store: JobStore, payloads: PayloadStore, signa
     claimDirect: (job) => store.claimDirect(job),
     async finishDirect(job, outcome) {
       if (!(await store.finishDirect(job, outcome))) return false;
+      signals.finished(job.id);
+      return true;
+    },
+    async dropDirect(job) {
+      if (!(await store.dropDirect(job))) return false;
       signals.finished(job.id);
       return true;
     },

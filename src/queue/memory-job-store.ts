@@ -242,6 +242,13 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
+  async dropDirect(job: JobRecord): Promise<boolean> {
+    const claimed = this.jobs.get(job.id);
+    if (!claimed?.direct) return false;
+    await this.forget(claimed);
+    return true;
+  }
+
   /** The earlier job a repeat is answered by: same Idempotency-Key, or (dedupe) same bytes and not failed. */
   private repeatOf(job: JobRecord): JobRecord | undefined {
     const idemKey = idempotencyEntry(job);

@@ -101,14 +101,13 @@ export class RedisJobStore implements JobStore {
 
   async enqueue(job: JobRecord, weight: number, { withOrder = false, createWithinMs }: EnqueueOptions = {}): Promise<EnqueueResult> {
     const createBy = createWithinMs === undefined ? 0 : await this.onServerClock(this.clock() + createWithinMs);
-    const digest = dedupeDigest(job);
-    const useDedupe = this.limits.dedupe && digest !== undefined;
+    const entries = this.repeatEntries(job);
     const ref = payloadRef(job);
     const notice = this.signals?.enqueueNotice() ?? { channel: this.keys.queueChannel('enqueued'), message: '-' };
     const [code, order, now, ...flat] = await runScript<[number, Array<string | number>?, number?, ...string[]]>(
       this.redis,
       'enqueueJob',
-      this.keys.enqueueKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest, ref }),
+      this.keys.enqueueKeys({ ...entries, ref }),
       [
         job.id,
         job.keyId,
@@ -120,7 +119,7 @@ export class RedisJobStore implements JobStore {
         this.limits.maxBytes,
         this.limits.maxJobsPerKey,
         job.idempotencyKey ? 1 : 0,
-        useDedupe ? 1 : 0,
+        entries.dedupe ? 1 : 0,
         notice.channel,
         notice.message,
         ref ?? '',
@@ -341,14 +340,12 @@ export class RedisJobStore implements JobStore {
   async close(): Promise<void> {}
 
   async claimDirect(job: JobRecord): Promise<ClaimResult> {
-    const k = this.keys;
-    const digest = dedupeDigest(job);
-    const useDedupe = this.limits.dedupe && digest !== undefined;
+    const entries = this.repeatEntries(job);
     const [code, id] = await runScript<[number, string?]>(
       this.redis,
       'claimDirectJob',
-      k.claimDirectKeys({ id: job.id, keyId: job.keyId, idempotency: idempotencyScope(job), dedupe: digest }),
-      [job.id, this.limits.leaseMs, this.limits.resultTtlMs, job.idempotencyKey ? 1 : 0, useDedupe ? 1 : 0, ...Object.entries(encodeJob(job)).flat()],
+      this.keys.claimDirectKeys(entries),
+      [job.id, this.limits.leaseMs, this.limits.resultTtlMs, job.idempotencyKey ? 1 : 0, entries.dedupe ? 1 : 0, ...Object.entries(encodeJob(job)).flat()],
     );
     if (code === 0) return { kind: 'backlog' };
     if (code === 1) return { kind: 'claimed' };
@@ -369,6 +366,21 @@ export class RedisJobStore implements JobStore {
     if (ended !== 1) return false;
     this.signals?.heardHere(job.id);
     return true;
+  }
+
+  async dropDirect(job: JobRecord): Promise<boolean> {
+    const notice = this.signals?.finishNotice(job.id) ?? { channel: this.keys.queueChannel('finished'), message: `- ${job.id}` };
+    const dropped = await runScript<number>(this.redis, 'dropDirectJob', this.keys.dropDirectKeys(this.repeatEntries(job)), [job.id, notice.channel, notice.message]);
+    if (dropped !== 1) return false;
+    this.signals?.heardHere(job.id);
+    return true;
+  }
+
+  /** What a repeat of the job is found by: its Idempotency-Key and (with dedupe on) the digest of the upload. */
+  private repeatEntries(job: JobRecord): { id: string; keyId: string; idempotency?: string; dedupe?: string } {
+    const dedupe = this.limits.dedupe ? dedupeDigest(job) : undefined;
+    const idempotency = idempotencyScope(job);
+    return { id: job.id, keyId: job.keyId, ...(idempotency !== undefined && { idempotency }), ...(dedupe !== undefined && { dedupe }) };
   }
 
   private async results(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {

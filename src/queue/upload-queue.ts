@@ -7,7 +7,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { StoreBackend } from '../store/backend.js';
 import type { PayloadStore } from '../store/payload-store.js';
-import type { JobView, SubmitOutcome, UploadRequest } from '../uploads/types.js';
+import type { JobView, SubmitOptions, SubmitOutcome, UploadRequest } from '../uploads/types.js';
 import { LanePool } from '../upstream/lane-pool.js';
 import { setLaneGauges } from '../upstream/lane-gauges.js';
 import type { UpstreamClient } from '../upstream/types.js';
@@ -38,6 +38,9 @@ export interface UploadQueueDeps {
   /** The bytes of uploads this process may forward itself (cut-through); without it, every upload is queued. */
   held?: PayloadStore;
 }
+
+/** The admission of an upload admitted before it was submitted. */
+const admittedBefore = Promise.resolve(true);
 
 /** Retry-After when no estimate can be made (no lanes configured, or zero limits). */
 const unknownRetryAfterSeconds = 60;
@@ -133,11 +136,12 @@ class FairUploadQueue implements UploadQueue {
    * while waiting or describing it is answered 202 with its id (true: it is queued), never an error.
    * An upload whose bytes this process holds (`held`) first tries the cut-through.
    */
-  async submit(request: UploadRequest, options: { waitMs: number; held?: boolean }): Promise<SubmitOutcome> {
+  async submit(request: UploadRequest, options: SubmitOptions): Promise<SubmitOutcome> {
     // The id is chosen here, before the enqueue, so a lost reply can be settled by reading it back.
     let job = newJobRecord(randomUUID(), request, this.clock(), this.deps.config.upstream.url);
     if (options.held) {
-      const direct = await this.untilSettled(this.forwardDirect(job));
+      const direct = await this.untilSettled(this.forwardDirect(job, options.admitted ?? admittedBefore));
+      if (direct.kind === 'refused') throw new GatewayError('quotaExhausted', { retryAfterSeconds: 1 });
       if (direct.kind === 'finished') this.deps.metrics.uploadPaths.inc({ path: 'direct' });
       if (direct.kind !== 'queue') return this.answer(direct.job, direct.kind === 'existing' ? options.waitMs : 0);
       job = direct.job;
@@ -174,11 +178,14 @@ class FairUploadQueue implements UploadQueue {
    * The cut-through for an upload whose bytes this process holds. Whatever it does not forward
    * itself is committed to the durable store here, before the queue (and any 202) promises it.
    */
-  private async forwardDirect(job: JobRecord): Promise<DirectOutcome> {
+  private async forwardDirect(job: JobRecord, admitted: Promise<boolean>): Promise<DirectOutcome> {
     const { held, payloads } = this.heldStores();
     const ref = job.source.kind === 'payload' ? job.source.ref : undefined;
     // A callback_url asks for the queue: the result is POSTed when the job ends, wherever it ends.
-    const forwarding = this.closing || job.callbackUrl ? Promise.resolve<DirectOutcome>({ kind: 'queue', job }) : this.cutThrough!.forward(job);
+    const forwarding =
+      this.closing || job.callbackUrl
+        ? admitted.then((yes): DirectOutcome => (yes ? { kind: 'queue', job } : { kind: 'refused' }), (): DirectOutcome => ({ kind: 'refused' }))
+        : this.cutThrough!.forward(job, admitted);
     try {
       const direct = await forwarding;
       if (direct.kind === 'finished') this.untilSettled(direct.recorded);

@@ -183,6 +183,11 @@ export class RedisKeys {
     return [this.queueShared('active'), this.queueJob(job.id), this.queueIdempotency(job.keyId, job.idempotency ?? ''), this.queueDedupe(job.keyId, job.dedupe ?? '')];
   }
 
+  /** Keys of undoing a cut-through claim: the job, its Idempotency-Key and dedupe entries. */
+  dropDirectKeys(job: { id: string; keyId: string; idempotency?: string | undefined; dedupe?: string | undefined }): string[] {
+    return this.claimDirectKeys(job).slice(1);
+  }
+
   /** Keys of a cut-through finish: the job, the finished set. */
   finishDirectKeys(jobId: string): string[] {
     return [this.queueJob(jobId), this.queueShared('finished')];

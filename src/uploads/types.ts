@@ -66,16 +66,30 @@ export type SubmitOutcome =
   | { state: 'done'; job: JobView; image: UpstreamImage; lane?: string }
   | { state: 'queued'; job: JobView; retryAfterSeconds: number };
 
-/** What the upload routes hand an admitted upload to. */
+export interface SubmitOptions {
+  /** How long to wait for the job to finish before answering `queued` (0: at once). */
+  waitMs: number;
+  /**
+   * The payload is held by this process (not yet in the durable store), so the upload may be
+   * forwarded straight away when a lane has budget and nothing waits; what must wait is committed first.
+   */
+  held?: boolean;
+  /**
+   * With `held`: the upload's admission, sent in the same round trip as its claim (the body was
+   * read first). Until it resolves true nothing is forwarded, queued or answered; false (or a
+   * failure) undoes the claim, and submit rejects. Default: admitted before submit was called.
+   */
+  admitted?: Promise<boolean>;
+}
+
+/** What the upload routes hand an upload to. */
 export interface UploadService {
   /**
    * Stores the job durably, then waits up to `waitMs` for it to finish. A finished job answers
    * `done`; a job still waiting answers `queued`; a job that failed rejects with a GatewayError.
    * It takes over the caller's payload reference: the job keeps it, or submit releases it.
-   * `held`: the payload is held by this process (not yet in the durable store), so the upload may be
-   * forwarded straight away when a lane has budget and nothing waits; what must wait is committed first.
    */
-  submit(request: UploadRequest, options: { waitMs: number; held?: boolean }): Promise<SubmitOutcome>;
+  submit(request: UploadRequest, options: SubmitOptions): Promise<SubmitOutcome>;
   /** A job by id, only when it belongs to `keyId`. */
   get(jobId: string, keyId: string): Promise<JobView | undefined>;
 }

@@ -31,6 +31,20 @@ describe.each(storeKinds)('%s store: repeated uploads', (kind) => {
     expect((await store.enqueue(job('app', clock(), { source: payload }), 1)).kind).toBe('created');
   });
 
+  it('forgets a cut-through claim undone after its admission refused it: a retry is a new upload', async () => {
+    const clock = manualClock();
+    const store = await sandbox.store(kind, clock);
+    const payload = await sandbox.payload(kind, 9);
+    const refused = job('app', clock(), { source: payload, idempotencyKey: 'req-9' });
+    expect(await store.claimDirect(refused)).toEqual({ kind: 'claimed' });
+    // While claimed, a repeat (same Idempotency-Key, or same bytes) finds it.
+    expect((await store.claimDirect(job('app', clock(), { source: payload }))).kind).toBe('existing');
+    expect(await store.dropDirect(refused)).toBe(true);
+    expect(await store.get(refused.id)).toBeUndefined();
+    expect(await store.dropDirect(refused)).toBe(false);
+    expect(await store.claimDirect(job('app', clock(), { source: payload, idempotencyKey: 'req-9' }))).toEqual({ kind: 'claimed' });
+  });
+
   it('keeps identical bytes from different keys as separate jobs', async () => {
     const clock = manualClock();
     const store = await sandbox.store(kind, clock);

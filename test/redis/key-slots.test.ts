@@ -17,6 +17,7 @@ const scriptKeys: Record<string, string[]> = {
   finishJob: keys.finishKeys({ id: 'job-1', keyId: 'app', ref: sha }, 'token-1'),
   claimDirectJob: keys.claimDirectKeys({ id: 'job-1', keyId: 'app', idempotency: 'req-1', dedupe: sha }),
   finishDirectJob: keys.finishDirectKeys('job-1'),
+  dropDirectJob: keys.dropDirectKeys({ id: 'job-1', keyId: 'app', idempotency: 'req-1', dedupe: sha }),
   requeueJob: keys.requeueKeys('job-1', 'token-1'),
   holdJob: keys.holdKeys('job-1', 'token-1'),
   refuseJob: keys.refuseKeys('job-1'),

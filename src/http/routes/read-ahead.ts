@@ -2,12 +2,12 @@ import { heldInMemoryBytes } from '../../store/held-payload-store.js';
 import { headerOf, type GatewayRequest } from '../handler.js';
 
 /**
- * Whether an upload's body is read while its admission round trip is out rather than after it: the
- * client then does not wait for the two one after the other (a 100 KB upload's read is ~0.5 ms,
- * admission ~0.3). A refused upload has its body read for nothing, so the read goes ahead only for a
- * body small enough to be held in memory, and only for a key whose last decision admitted it: an
- * exhausted key's refusals (a client hammering on after its 429s) and a key's first upload never pay
- * for it.
+ * Whether an upload's body is read before its admission rather than after it: its admission then
+ * goes out in the same round trip as its claim and lane reservation, and the client waits for one
+ * round trip instead of two. A refused upload has its body read for nothing, so this is done only
+ * for a body small enough to be held in memory, and only for a key whose last decision admitted it:
+ * an exhausted key's refusals (a client hammering on after its 429s) and a key's first upload never
+ * pay for it.
  */
 export class ReadAhead {
   /** Keys whose last decision admitted them; bounded by the number of keys. */

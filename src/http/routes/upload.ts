@@ -3,7 +3,7 @@ import type { Metrics } from '../../ops/metrics.js';
 import type { SharedTotals } from '../../ops/shared-totals.js';
 import type { CallbackSender } from '../../queue/callbacks.js';
 import type { PayloadStore } from '../../store/payload-store.js';
-import type { UploadService } from '../../uploads/types.js';
+import type { SubmitOutcome, UploadService } from '../../uploads/types.js';
 import { hasKeyOutsideBody } from '../authenticate.js';
 import { headerOf, pathOf, type GatewayRequest, type GatewayResponse } from '../handler.js';
 import { readUpload, type ParsedUpload } from '../parse/read-upload.js';
@@ -26,13 +26,15 @@ export interface UploadRouteDeps extends KeyedRouteDeps {
 
 /**
  * POST of an upload in any accepted form and format. When the key arrives outside the body it is
- * checked and charged before the body is read (or while it is, for a small body of a key that was
- * admitted last time: see ReadAhead), so refused requests cost no upload bandwidth; a key
- * sent as a body field can only be checked once the body is in. Input found bad after the charge is
- * refunded, and a payload stored for a refused request is released: nothing is charged or kept for
- * what the gateway did not accept. A synchronous upload is read into this process's held buffers
- * (the queue forwards it straight when nothing waits, and commits it durably first otherwise); one
- * that asks for a 202 at once goes straight into the durable store.
+ * checked and charged before the body is read, so refused requests cost no upload bandwidth —
+ * except a small body of a key that was admitted last time (see ReadAhead), which is read first so
+ * its admission can go out with its claim. A key sent as a body field can only be checked once the
+ * body is in. Input found bad after the charge is refunded, and a payload stored for a refused
+ * request is released: nothing is charged or kept for what the gateway did not accept. A
+ * synchronous upload is read into this process's held buffers (the queue forwards it straight when
+ * nothing waits, and commits it durably first otherwise); when its body was read before its
+ * admission, the admission, the claim and the lane reservation share one round trip. One that asks
+ * for a 202 at once goes straight into the durable store.
  */
 export function uploadHandler(deps: UploadRouteDeps) {
   const { config, admission, metrics } = deps;
@@ -44,36 +46,31 @@ export function uploadHandler(deps: UploadRouteDeps) {
     const intake = respondAsync ? deps.payloads : deps.held;
     let caller: Caller | undefined;
     try {
-      let upload: ParsedUpload;
+      let outcome: SubmitOutcome | undefined;
       if (hasKeyOutsideBody(req)) {
         caller = await identifyCaller(req, res, deps);
         const { key, ip } = caller;
-        const early = intake === deps.held && readAhead.worthIt(key.id, req) ? readInput() : undefined;
-        // Until the decision is known, its failure is answered there, not as an unhandled rejection.
-        early?.catch(() => {});
-        let admitted = false;
-        try {
-          admitted = await admit(caller);
-        } finally {
-          if (!admitted) early?.then((unwanted) => unwanted.release()).catch(() => {});
+        if (intake === deps.held && readAhead.worthIt(key.id, req)) {
+          outcome = await admitAlongside(caller, await readInput());
+        } else {
+          if (!(await admit(caller))) return;
+          const upload = await readInput().catch(async (error: unknown) => {
+            await admission.refund(key, ip);
+            throw error;
+          });
+          outcome = await submit(caller, upload);
         }
-        if (!admitted) return;
-        upload = await (early ?? readInput()).catch(async (error: unknown) => {
-          await admission.refund(key, ip);
-          throw error;
-        });
       } else {
-        upload = await readInput();
-        let admitted = false;
+        const upload = await readInput();
         try {
           caller = await identifyCaller(req, res, deps, upload.key);
-          admitted = await admit(caller);
-        } finally {
-          if (!admitted) await upload.release();
+        } catch (error) {
+          await upload.release();
+          throw error;
         }
-        if (!admitted) return;
+        outcome = intake === deps.held ? await admitAlongside(caller, upload) : await admitStored(caller, upload);
       }
-      const outcome = await submit(caller, upload);
+      if (!outcome) return;
       res.locals.jobId = outcome.job.id;
       if (outcome.state === 'done' && outcome.lane) res.locals.lane = outcome.lane;
       if (outcome.state === 'done') renderSuccess(res, format, outcome.image);
@@ -104,6 +101,30 @@ export function uploadHandler(deps: UploadRouteDeps) {
       return false;
     }
 
+    /**
+     * An upload whose body is in: its admission goes out in the same round trip as its claim and
+     * lane reservation (one wait instead of two); the queue forwards nothing until it says yes,
+     * and undoes the claim when it says no. Undefined when refused (answered already).
+     */
+    async function admitAlongside(caller: Caller, upload: ParsedUpload): Promise<SubmitOutcome | undefined> {
+      const admitted = admit(caller);
+      const submitted = submit(caller, upload, admitted);
+      // A refused upload's submit rejects too: the refusal is what the client is answered.
+      submitted.catch(() => {});
+      return (await admitted) ? submitted : undefined;
+    }
+
+    /** An upload whose body is in the durable store: admitted first, its payload released when refused. */
+    async function admitStored(caller: Caller, upload: ParsedUpload): Promise<SubmitOutcome | undefined> {
+      let admitted = false;
+      try {
+        admitted = await admit(caller);
+      } finally {
+        if (!admitted) await upload.release();
+      }
+      return admitted ? submit(caller, upload) : undefined;
+    }
+
     /** The upload and its options, checked: anything refused here releases what was stored. */
     async function readInput(): Promise<ParsedUpload> {
       const upload = await readUpload(req, res, { payloads: intake, maxUploadBytes: config.server.maxUploadBytes });
@@ -116,7 +137,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
       return upload;
     }
 
-    function submit({ key, bearer }: Caller, upload: ParsedUpload) {
+    function submit({ key, bearer }: Caller, upload: ParsedUpload, admitted?: Promise<boolean>) {
       const waitMs = respondAsync ? 0 : config.server.maxWait;
       const idempotencyKey = headerOf(req, 'idempotency-key');
       const requestId = requestIdOf(res);
@@ -131,7 +152,7 @@ export function uploadHandler(deps: UploadRouteDeps) {
           ...(upload.callbackUrl && { callbackUrl: upload.callbackUrl }),
           ...(requestId && { requestId }),
         },
-        { waitMs, held: intake === deps.held },
+        { waitMs, held: intake === deps.held, ...(admitted && { admitted }) },
       );
     }
   };
