@@ -106,7 +106,7 @@ export const throughputRun = { connections: 10, durationSeconds: 5, warmupSecond
  * tens of seconds; alternating keeps a server and its baseline in the same stretch, and each
  * figure is the median of its runs.
  */
-export const alternatingRun = { connections: 10, warmupSeconds: 6, durationSeconds: 3, rounds: 3 } as const;
+export const alternatingRun = { connections: 10, warmupSeconds: 6, durationSeconds: 2, rounds: 5 } as const;
 
 /** Several loads measured in turn (see alternatingRun): each warmed up once, then `rounds` short runs of each, alternating. */
 export async function runAlternating<Runs extends LoadOptions[]>(runs: [...Runs], plan: typeof alternatingRun = alternatingRun): Promise<{ [I in keyof Runs]: LoadResult }> {

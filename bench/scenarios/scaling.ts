@@ -4,7 +4,7 @@ import { openBackend } from '../../src/store/backend.js';
 import { benchConfig, clientIdHeader, exhaustedKey } from '../lib/bench-config.js';
 import { unexpectedAnswers } from '../lib/answers.js';
 import { startGatewayProcess, type ServerProcess } from '../lib/gateway.js';
-import { runLoadTogether, throughputRun, type LoadResult } from '../lib/load.js';
+import { runAlternating, runLoad, runLoadTogether, throughputRun, type LoadOptions, type LoadResult } from '../lib/load.js';
 import { fmt, ratioRow, type Row } from '../lib/report.js';
 import { diffCounters, readCounters } from '../lib/redis-server.js';
 import type { Scenario } from '../lib/scenario.js';
@@ -26,7 +26,8 @@ const seedBatch = 500;
 /**
  * Rejected-admission throughput (a) with 1–4 gateway processes sharing one Redis, the load split
  * evenly over them, and (b) with 10, 1,000 and 100,000 stored keys, requests spread round-robin
- * over all of them (so with many keys, most lookups miss the per-process key cache, as they would).
+ * over all of them (so with many keys, most lookups miss the per-process key cache, as they would),
+ * one gateway per key count, measured in turn.
  */
 export const scaling: Scenario = {
   name: 'scaling',
@@ -43,28 +44,31 @@ export const scaling: Scenario = {
         single ??= result;
         rows.push(ratioRow(scenario, `${processes} gateway process(es), rejected uploads`, result.rps, { name: '1 process', value: single.rps }, { problem: unexpectedAnswers(result, 429) }));
       }
-      let fewest: LoadResult | undefined;
+      // One gateway per key count, all up at once and measured in turn (see alternatingRun).
+      const stores: Array<{ count: number; config: ReturnType<typeof benchConfig>; secrets: string[] }> = [];
       for (const count of keyCounts) {
-        const keysPrefix = prefix(`keys-${count}`);
-        const config = benchConfig({ redisUrl: redis.url, prefix: keysPrefix, upstreamUrl: simulator.url, keys: [] });
-        const secrets = await seedKeys(config, count);
-        // Counted from when the gateway is up: its start-up cache fill (one HMGET per stored key) is not a lookup per decision.
-        const { result, calls } = await withGateways(config, 1, async ([gateway]) => {
-          const before = await readCounters(redis.client);
-          const load = await rejectedLoad([{ url: gateway!.url, connections: totalConnections, secrets }]);
-          return { result: load, calls: diffCounters(before, await readCounters(redis.client)).calls };
-        });
-        fewest ??= result;
-        const last = count === keyCounts.at(-1);
-        // The key store's lookup (one HMGET) is the Redis work that grows with the number of keys: every per-process
-        // cache miss costs one more round trip. INFO also counts the admission script's own HMGETs (one per window:
-        // the key's and the IP's here), which are taken off. The script calls counted include the usage history's
-        // once-a-second flush, which reads nothing: it can only make the figure a hair low, so it is floored at 0.
-        const decisions = (calls.evalsha ?? 0) + (calls.eval ?? 0);
-        const lookups = `key-store lookups per admission decision: ${fmt(Math.max(0, ((calls.hmget ?? 0) - decisions * windowsPerDecision) / decisions), 2)}`;
-        const note = last ? `${lookups}; what grows with the key count is the working set each decision touches, ${count.toLocaleString('en')} keys instead of ${keyCounts[0]}: CPU cache misses in the key lookup and the quota plan, the quota counter hashes in Redis, and a usage-history hash per key seen written once a minute (so a run this short holds at most one such write) (Prometheus series per key are capped at metrics.keyLabels)` : lookups;
-        rows.push(ratioRow(scenario, `${count.toLocaleString('en')} stored keys, rejected uploads spread over all`, result.rps, { name: `${keyCounts[0]} keys`, value: fewest.rps }, { ...(last && { minRatio: 0.9 }), note, problem: unexpectedAnswers(result, 429) }));
+        const config = benchConfig({ redisUrl: redis.url, prefix: prefix(`keys-${count}`), upstreamUrl: simulator.url, keys: [] });
+        stores.push({ count, config, secrets: await seedKeys(config, count) });
       }
+      await withGatewaysOf(stores.map(({ config }) => config), async (gateways) => {
+        const targets = stores.map(({ secrets }, i) => ({ url: gateways[i]!.url, connections: totalConnections, secrets }));
+        const results = await runAlternating(targets.map(rejectedRun));
+        for (const [i, { count }] of stores.entries()) {
+          // Counted on its own, from when the gateway is up: its start-up cache fill (one HMGET per stored key) is not a lookup per decision.
+          const before = await readCounters(redis.client);
+          await runLoad({ ...rejectedRun(targets[i]!), durationSeconds: 2 });
+          const calls = diffCounters(before, await readCounters(redis.client)).calls;
+          const last = count === keyCounts.at(-1);
+          // The key store's lookup (one HMGET) is the Redis work that grows with the number of keys: every per-process
+          // cache miss costs one more round trip. INFO also counts the admission script's own HMGETs (one per window:
+          // the key's and the IP's here), which are taken off. The script calls counted include the usage history's
+          // once-a-second flush, which reads nothing: it can only make the figure a hair low, so it is floored at 0.
+          const decisions = (calls.evalsha ?? 0) + (calls.eval ?? 0);
+          const lookups = `key-store lookups per admission decision: ${fmt(Math.max(0, ((calls.hmget ?? 0) - decisions * windowsPerDecision) / decisions), 2)}`;
+          const note = last ? `${lookups}; what grows with the key count is the working set each decision touches, ${count.toLocaleString('en')} keys instead of ${keyCounts[0]}: CPU cache misses in the key lookup and the quota plan, the quota counter hashes in Redis, and a usage-history hash per key seen written once a minute (so a run this short holds at most one such write) (Prometheus series per key are capped at metrics.keyLabels)` : lookups;
+          rows.push(ratioRow(scenario, `${count.toLocaleString('en')} stored keys, rejected uploads spread over all`, results[i]!.rps, { name: `${keyCounts[0]} keys`, value: results[0]!.rps }, { ...(last && { minRatio: 0.9 }), note, problem: unexpectedAnswers(results[i]!, 429) }));
+        }
+      });
       return rows;
     } finally {
       await simulator.stop();
@@ -72,31 +76,43 @@ export const scaling: Scenario = {
   },
 };
 
-async function withGateways<T>(config: ReturnType<typeof benchConfig>, count: number, run: (gateways: ServerProcess[]) => Promise<T>): Promise<T> {
+function withGateways<T>(config: ReturnType<typeof benchConfig>, count: number, run: (gateways: ServerProcess[]) => Promise<T>): Promise<T> {
+  return withGatewaysOf(Array.from({ length: count }, () => config), run);
+}
+
+/** One gateway process per config, stopped once `run` is done. */
+async function withGatewaysOf<T>(configs: Array<ReturnType<typeof benchConfig>>, run: (gateways: ServerProcess[]) => Promise<T>): Promise<T> {
   const gateways: ServerProcess[] = [];
   try {
-    for (let i = 0; i < count; i++) gateways.push(await startGatewayProcess(config));
+    for (const config of configs) gateways.push(await startGatewayProcess(config));
     return await run(gateways);
   } finally {
     for (const gateway of gateways) await gateway.stop();
   }
 }
 
-/** Rejected uploads against each target, each request with the next secret of its list. */
-function rejectedLoad(targets: Array<{ url: string; connections: number; secrets: string[] }>): Promise<LoadResult> {
-  return runLoadTogether(
-    targets.map(({ url, connections, secrets }) => {
-      let next = 0;
-      return {
-        ...throughputRun,
-        connections,
-        url: `${url}/3/image`,
-        headers: tiny.headers,
-        body: tiny.body,
-        vary: (request) => ({ ...request, headers: { ...tiny.headers, ...clientIdHeader({ key: secrets[next++ % secrets.length]! }) } }),
-      };
-    }),
-  );
+interface RejectedTarget {
+  url: string;
+  connections: number;
+  secrets: string[];
+}
+
+/** Rejected uploads against one target, each request with the next secret of its list. */
+function rejectedRun({ url, connections, secrets }: RejectedTarget): LoadOptions {
+  let next = 0;
+  return {
+    ...throughputRun,
+    connections,
+    url: `${url}/3/image`,
+    headers: tiny.headers,
+    body: tiny.body,
+    vary: (request) => ({ ...request, headers: { ...tiny.headers, ...clientIdHeader({ key: secrets[next++ % secrets.length]! }) } }),
+  };
+}
+
+/** Rejected uploads against every target at once, summed. */
+function rejectedLoad(targets: RejectedTarget[]): Promise<LoadResult> {
+  return runLoadTogether(targets.map(rejectedRun));
 }
 
 /** Creates `count` keys with a quota of 0 through the gateway's own key registry; returns their secrets. */

@@ -65,11 +65,11 @@ describe('reading an upload before its admission, which goes out with its claim'
     });
 
     it('treats a retry with the Idempotency-Key of a refused upload as a new upload once the quota allows it', async () => {
-      const { secret } = await gateway.keys.create({ id: 'retrier', quotas: { perKey: [{ limit: 1, window: '1h' }] } });
+      const { secret } = await gateway.keys.create({ id: 'retrier', quotas: { perKey: [{ limit: 1, window: 3_600_000 }] } });
       const post = (headers: Record<string, string> = {}) => postImage(gateway.url, '/3/image', { 'x-api-key': secret, ...headers });
       expect((await post()).status).toBe(200);
       expect((await post({ 'idempotency-key': 'retried' })).status).toBe(429);
-      await gateway.keys.update('retrier', { quotas: { perKey: [{ limit: 2, window: '1h' }] } });
+      await gateway.keys.update('retrier', { quotas: { perKey: [{ limit: 2, window: 3_600_000 }] } });
       const sent = (await simulator.stats()).received.length;
       // Its claim was undone with the refusal: nothing stands for it any more.
       expect((await post({ 'idempotency-key': 'retried' })).status).toBe(200);
