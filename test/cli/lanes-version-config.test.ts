@@ -44,7 +44,8 @@ describe('upgate --version, lanes and config check', () => {
         (status) => status === 200 || child.exitCode !== null,
       );
       expect({ health, output }).toMatchObject({ health: 200 });
-      expect(output).toContain('no upstream lanes configured');
+      // Logged just after it starts listening: it may reach the pipe after the health check's answer.
+      expect(await eventually(async () => output, (text) => text.includes('no upstream lanes configured') || child.exitCode !== null)).toContain('no upstream lanes configured');
     } finally {
       child.kill('SIGTERM');
     }
