@@ -210,7 +210,7 @@ export class RedisJobStore implements JobStore {
     const { job } = leased;
     const ref = payloadRef(job);
     const [field, value] = outcome.status === 'done' ? ['result', outcome.result] : ['error', outcome.error];
-    const notice = this.signals?.finishNotice(job.id) ?? { channel: this.keys.queueChannel('finished'), message: `- ${job.id}` };
+    const notice = this.finishNotice(job.id);
     const [ended, ...chunks] = await runScript<[number, ...string[]]>(this.redis, 'finishJob', this.keys.finishKeys({ id: job.id, keyId: job.keyId, ref }, leased.token), [
       job.id,
       outcome.status,
@@ -356,7 +356,7 @@ export class RedisJobStore implements JobStore {
 
   async finishDirect(job: JobRecord, outcome: JobOutcome): Promise<boolean> {
     const [field, value] = outcome.status === 'done' ? ['result', outcome.result] : ['error', outcome.error];
-    const notice = this.signals?.finishNotice(job.id) ?? { channel: this.keys.queueChannel('finished'), message: `- ${job.id}` };
+    const notice = this.finishNotice(job.id);
     const ended = await runScript<number>(
       this.redis,
       'finishDirectJob',
@@ -369,11 +369,16 @@ export class RedisJobStore implements JobStore {
   }
 
   async dropDirect(job: JobRecord): Promise<boolean> {
-    const notice = this.signals?.finishNotice(job.id) ?? { channel: this.keys.queueChannel('finished'), message: `- ${job.id}` };
+    const notice = this.finishNotice(job.id);
     const dropped = await runScript<number>(this.redis, 'dropDirectJob', this.keys.dropDirectKeys(this.repeatEntries(job)), [job.id, notice.channel, notice.message]);
     if (dropped !== 1) return false;
     this.signals?.heardHere(job.id);
     return true;
+  }
+
+  /** The notice a finishing script publishes for the job's waiters on every instance. */
+  private finishNotice(jobId: string): { channel: string; message: string } {
+    return this.signals?.finishNotice(jobId) ?? { channel: this.keys.queueChannel('finished'), message: `- ${jobId}` };
   }
 
   /** What a repeat of the job is found by: its Idempotency-Key and (with dedupe on) the digest of the upload. */
