@@ -54,8 +54,9 @@ export const scaling: Scenario = {
         const targets = stores.map(({ secrets }, i) => ({ url: gateways[i]!.url, connections: totalConnections, secrets }));
         const results = await runAlternating(targets.map(rejectedRun));
         for (const [i, { count }] of stores.entries()) {
-          // Counted on its own, after the measured runs (over a minute after start, so keys whose cache entries outlived their
-          // lifetime are read again, as in a long-running gateway); the start-up cache fill (one HMGET per stored key) is not counted.
+          // Counted on its own, after the measured runs: over a minute after start, so it includes keys whose cache entries
+          // outlived their lifetime and are read again behind the request (as in a long-running gateway); the start-up cache
+          // fill (one HMGET per stored key) is not counted.
           const before = await readCounters(redis.client);
           await runLoad({ ...rejectedRun(targets[i]!), durationSeconds: 2 });
           const calls = diffCounters(before, await readCounters(redis.client)).calls;

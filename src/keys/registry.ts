@@ -3,7 +3,7 @@ import type { Config, QuotaOverride } from '../config/schema.js';
 import { GatewayError } from '../errors/catalogue.js';
 import type { StoreBackend } from '../store/backend.js';
 import { FileKeyStore } from './file-key-store.js';
-import { KeyCache } from './key-cache.js';
+import { KeyCache, type CachedEntry } from './key-cache.js';
 import type { KeyStore } from './key-store.js';
 import { RedisKeyStore } from './redis-key-store.js';
 import { InvalidStoredKeyError } from './stored-key-record.js';
@@ -13,9 +13,10 @@ import type { ApiKeyRecord, KeyChanges, KeyRegistry } from './types.js';
 export interface KeyRegistryOptions {
   clock?: Clock;
   /**
-   * How long a cached key is trusted before the store is asked again. Changes and revocations reach
-   * every instance's cache at once through the store's announcements; this only bounds an
-   * announcement that was lost. Default 60 s.
+   * How long a cached key is trusted before the store is asked again (behind the request that finds
+   * it stale, which is still answered from the cache). Changes and revocations reach every
+   * instance's cache at once through the store's announcements; this only bounds an announcement
+   * that was lost. Default 60 s.
    */
   cacheMs?: number;
   /** Most keys cached per process (the oldest goes first). Default 1,000,000: every stored key, in practice. */
@@ -38,6 +39,8 @@ class Registry implements KeyRegistry {
   private readonly staticKeys: Array<{ record: ApiKeyRecord; secretHash: string }>;
   private readonly cache: KeyCache<ApiKeyRecord | null>;
   private readonly cacheMs: number;
+  /** Secret hashes whose stale entries are being looked up again. */
+  private readonly refreshing = new Set<string>();
   /** The cache fill under way, with the key ids changed since it began. */
   private loading: { changed: Set<string> } | undefined;
 
@@ -57,9 +60,16 @@ class Registry implements KeyRegistry {
   async authenticate(secret: string): Promise<ApiKeyRecord | undefined> {
     const hash = hashSecret(secret);
     const cached = this.cache.get(hash);
-    if (cached) return cached.value ?? undefined;
+    if (cached && !cached.stale) return cached.value ?? undefined;
+    // A known key past its lifetime answers from the cache while the store is asked behind it: with
+    // many keys in use, a lookup on every key's first request each minute would be a round trip on
+    // the decision path. An unknown secret is looked up again (a key created meanwhile must work).
+    if (cached?.value) {
+      this.refresh(hash, cached);
+      return cached.value;
+    }
     const record = this.findStatic(hash) ?? (await this.findStored(hash));
-    this.cache.set(hash, record ?? null, record ? this.cacheMs : Math.min(negativeCacheMs, this.cacheMs));
+    this.cache.set(hash, record ?? null, this.lifetimeOf(record));
     return record;
   }
 
@@ -130,6 +140,26 @@ class Registry implements KeyRegistry {
         if (this.loading === load) this.loading = undefined;
       },
     );
+  }
+
+  /**
+   * Asks the store for a stale entry's key, once at a time: what it says replaces the entry; a
+   * failed lookup drops it, so the next request waits for the store (and its answer) as a miss does.
+   */
+  private refresh(hash: string, cached: CachedEntry<ApiKeyRecord | null>): void {
+    if (this.refreshing.has(hash)) return;
+    this.refreshing.add(hash);
+    const lookup = Promise.resolve(this.findStatic(hash) ?? this.findStored(hash));
+    void lookup
+      .then(
+        (record) => this.cache.refreshed(hash, cached, record ?? null, this.lifetimeOf(record)),
+        () => this.cache.refreshed(hash, cached, undefined, 0),
+      )
+      .finally(() => this.refreshing.delete(hash));
+  }
+
+  private lifetimeOf(record: ApiKeyRecord | undefined): number {
+    return record ? this.cacheMs : Math.min(negativeCacheMs, this.cacheMs);
   }
 
   /** Compares against every static key, without stopping at a match, so timing tells nothing. */
