@@ -75,9 +75,9 @@ export class HeldPayloadStore implements PayloadStore {
     return 'file' in held ? createReadStream(held.file, { highWaterMark: 256 * 1024 }) : Readable.from(held.chunks, { objectMode: false });
   }
 
-  inMemory(ref: string): Buffer | undefined {
+  inMemory(ref: string): readonly Buffer[] | undefined {
     const held = this.held.get(ref);
-    return held && 'chunks' in held ? Buffer.concat(held.chunks, held.size) : undefined;
+    return held && 'chunks' in held ? held.chunks : undefined;
   }
 
   async retain(ref: string): Promise<boolean> {

@@ -25,8 +25,8 @@ export interface PayloadStore {
   put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload>;
   /** The bytes, streamed in chunks (never loaded whole); `at`: where they are, when the job's lease already said. */
   open(ref: string, at?: PayloadLocation): Readable;
-  /** The bytes, when this store already holds them in memory (small held uploads): sent in one write, no stream. */
-  inMemory?(ref: string): Buffer | undefined;
+  /** The bytes as received, when this store already holds them in memory (small held uploads): sent in one write, no stream. */
+  inMemory?(ref: string): readonly Buffer[] | undefined;
   /** Takes one more reference (a job recovered after a restart, a failed job retried); false when the bytes are not stored. */
   retain(ref: string): Promise<boolean>;
   /** Drops one reference; the bytes are deleted with the last one. */

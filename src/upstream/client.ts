@@ -114,7 +114,7 @@ function uploadBody(upload: UploadRequest, payloads: PayloadStore) {
     contentType: source.mime,
     size: source.size,
     open: () => payloads.open(source.ref, upload.payloadAt),
-    bytes: payloads.inMemory?.(source.ref),
+    chunks: payloads.inMemory?.(source.ref),
   };
   return multipartBody([['type', 'file'], ...fields], file);
 }

@@ -8,8 +8,8 @@ export interface MultipartFile {
   contentType: string;
   size: number;
   open(): Readable;
-  /** The bytes, when already in memory: the whole body is then one buffer, written at once. */
-  bytes?: Buffer | undefined;
+  /** The bytes as received, when already in memory: the whole body is then one buffer, written at once (their one copy). */
+  chunks?: readonly Buffer[] | undefined;
 }
 
 export interface MultipartBody {
@@ -33,8 +33,8 @@ export function multipartBody(fields: ReadonlyArray<readonly [string, string]>, 
   );
   const tail = Buffer.from(`${file ? '\r\n' : ''}--${boundary}--\r\n`);
   const contentType = `multipart/form-data; boundary=${boundary}`;
-  if (!file || file.bytes) {
-    const whole = Buffer.concat(file?.bytes ? [head, file.bytes, tail] : [head, tail]);
+  if (!file || file.chunks) {
+    const whole = Buffer.concat([head, ...(file?.chunks ?? []), tail]);
     return { contentType, length: whole.length, body: whole };
   }
   async function* body(): AsyncGenerator<Buffer> {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { finished } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { UnnamedFileParts } from '../../src/http/parse/unnamed-file-parts.js';
 import { images } from '../support/images.js';
@@ -72,9 +73,26 @@ describe('the part retyping, whatever the chunks the body arrives in', () => {
   );
   const expected = Buffer.from(body.toString('latin1').replace('Content-Type: image/png', 'Content-Type: application/octet-stream'), 'latin1');
 
-  it.each([1, 3, 7, 64, body.length])('in chunks of %i bytes only the upload part header changes', async (size) => {
-    const chunks = Array.from({ length: Math.ceil(body.length / size) }, (_, index) => body.subarray(index * size, (index + 1) * size));
-    const out = await buffer(Readable.from(chunks).pipe(new UnnamedFileParts(boundary, new Set(['image', 'video']))));
+  const inChunks = (bytes: Buffer, size: number) => Array.from({ length: Math.ceil(bytes.length / size) }, (_, index) => bytes.subarray(index * size, (index + 1) * size));
+
+  // The delimiter (CRLF, "--", the boundary) is 18 bytes: chunks shorter and longer than it, and
+  // sizes that split it at every offset somewhere in the body.
+  it.each([1, 3, 7, 17, 18, 19, 20, 29, 64, 100, body.length])('in chunks of %i bytes only the upload part header changes', async (size) => {
+    const out = await buffer(Readable.from(inChunks(body, size)).pipe(new UnnamedFileParts(boundary, new Set(['image', 'video']))));
     expect(out.equals(expected)).toBe(true);
+  });
+
+  it('passes a large part on without copying its bytes', async () => {
+    const large = multipart([{ name: 'image', value: binary(images.png).subarray(0, 40_000), contentType: 'image/png', filename: 'a.png' }, { name: 'video', value: randomBytes(200_000), contentType: 'video/mp4', filename: 'b.mp4' }], boundary).body;
+    // Each chunk in its own memory, as a socket delivers them.
+    const chunks = inChunks(large, 64 * 1024).map((chunk) => Buffer.from(chunk));
+    const passed: Buffer[] = [];
+    const retyper = new UnnamedFileParts(boundary, new Set(['image', 'video']));
+    retyper.on('data', (chunk: Buffer) => passed.push(chunk));
+    await finished(Readable.from(chunks).pipe(retyper));
+    expect(Buffer.concat(passed).equals(large)).toBe(true);
+    const own = new Set<ArrayBufferLike>(chunks.map((chunk) => chunk.buffer));
+    const uncopied = passed.filter((chunk) => own.has(chunk.buffer)).reduce((sum, chunk) => sum + chunk.length, 0);
+    expect(uncopied).toBeGreaterThan(large.length - 1024);
   });
 });

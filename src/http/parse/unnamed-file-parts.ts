@@ -38,8 +38,30 @@ export class UnnamedFileParts extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#pending = this.#scan(this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk);
+    this.#pending = this.#scan(this.#pending.length > 0 ? this.#afterPending(chunk) : chunk);
     callback();
+  }
+
+  /**
+   * What is left to scan of `chunk` once the kept-back bytes are dealt with. In a body they are
+   * shorter than a delimiter: only a delimiter that begins in them needs them joined to the chunk,
+   * and then only its first bytes; otherwise they are passed on and the chunk is scanned as it is,
+   * so a file part's bytes are never copied (a copy of 100 KB costs ~0.1 ms on the bench machine).
+   */
+  #afterPending(chunk: Buffer): Buffer {
+    const pending = this.#pending;
+    const reach = this.#delimiter.length - 1;
+    if (this.#state !== 'body' || chunk.length < reach) return Buffer.concat([pending, chunk]);
+    const seam = Buffer.concat([pending, chunk.subarray(0, reach)]);
+    const at = seam.indexOf(this.#delimiter);
+    if (at === -1 || at >= pending.length) {
+      this.#forward(pending);
+      return chunk;
+    }
+    const end = at + this.#delimiter.length;
+    this.#forward(seam.subarray(0, end));
+    this.#state = 'head';
+    return chunk.subarray(end - pending.length);
   }
 
   override _flush(callback: TransformCallback): void {
