@@ -47,7 +47,7 @@ export const addedLatency: Scenario = {
 };
 
 /** Why a latency target was missed, when it is. */
-const slowCause = 'the client waits for its body to be read and parsed whole, then for one Redis round trip (the admission with the claim and the lane reservation) before it is forwarded, and for its bytes to cross loopback twice; the p99 adds the gateway\'s young-generation collections (measured: 5–11 ms each, one every ~0.3 s at this rate, from ~235 KB allocated on the heap per upload, a fifth of it file-type\'s signature checks and ioredis\'s command strings) and the pauses of the simulator and Redis, which share 2 cores with the load generator';
+const slowCause = 'the client waits for its body to be read and parsed whole, then for one Redis round trip (the admission with the claim and the lane reservation) before it is forwarded, and for its bytes to cross loopback twice; the p99 adds the gateway\'s young-generation collections (measured: ~2 ms each, one every ~0.3 s at this rate, from ~230 KB allocated on the heap per upload; see docs/architecture.md, Garbage collection) and the pauses of the simulator and Redis, which share 2 cores with the load generator';
 
 function latencyRows(label: string, direct: LoadResult, through: LoadResult, maxAddedP50Ms?: number, maxAddedP99Ms?: number): Row[] {
   const problem = unexpectedAnswers(through, 200) ?? unexpectedAnswers(direct, 200);
