@@ -17,12 +17,13 @@ export interface PayloadLocation {
 
 export interface PayloadStore {
   /**
-   * Streams `source` into the store and takes one reference on it. Rejects with
+   * Streams `source` into the store and takes one reference on it. `expectedBytes`: about how many
+   * will come (a request's Content-Length), when known. Rejects with
    * GatewayError('tooLarge') as soon as more than `maxBytes` arrive, keeping nothing. (Redis: the
    * reference is taken by a command sent before this resolves, which every later command on the
    * store's connection follows.)
    */
-  put(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload>;
+  put(source: AsyncIterable<Buffer | string>, maxBytes: number, expectedBytes?: number): Promise<StoredPayload>;
   /** The bytes, streamed in chunks (never loaded whole); `at`: where they are, when the job's lease already said. */
   open(ref: string, at?: PayloadLocation): Readable;
   /** The bytes as received, when this store already holds them in memory (small held uploads): sent in one write, no stream. */

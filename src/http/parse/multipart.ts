@@ -37,10 +37,12 @@ export function readMultipart(req: GatewayRequest, res: GatewayResponse, payload
     const stored = new Map<string, StoredPayload>();
     const unnamed = new WeakSet<Readable>();
     const boundary = multipartBoundary(req.headers['content-type']);
+    // The body's declared length bounds its file part's: a hint for where the store keeps the bytes.
+    const declared = Number(req.headers['content-length'] ?? 0) || undefined;
     const retyper = boundary === undefined ? undefined : new UnnamedFileParts(boundary, fileFields);
     const storage: multer.StorageEngine = {
       _handleFile(_req, file, callback) {
-        storePayload(payloads, file.stream, maxUploadBytes).then(
+        storePayload(payloads, file.stream, maxUploadBytes, declared).then(
           (payload) => {
             stored.set(payload.ref, payload);
             // The content address is the payload's name inside the store, as a file name is for disk storage.

@@ -12,7 +12,7 @@ export async function readRawBody(req: IncomingMessage, payloads: PayloadStore, 
   if (declared > maxUploadBytes) throw new GatewayError('tooLarge');
   try {
     // Not destroyed when the store stops early: destroying the request would close the socket before the 413 is sent.
-    return await storePayload(payloads, req.iterator({ destroyOnReturn: false }), maxUploadBytes);
+    return await storePayload(payloads, req.iterator({ destroyOnReturn: false }), maxUploadBytes, declared || undefined);
   } catch (error) {
     // The rest is read and discarded, so the connection stays usable for the answer.
     req.resume();

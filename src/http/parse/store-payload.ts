@@ -4,13 +4,15 @@ import type { PayloadStore, StoredPayload } from '../../store/payload-store.js';
 /**
  * Streams one upload into the payload store. Past the cap it fails with 1002 as soon as the cap is
  * crossed; a stream the client broke off is 9000; a store that fails is 1020 (retry soon).
+ * `expectedBytes`: the request's declared length, when known (see PayloadStore.put).
  */
-export async function storePayload(payloads: PayloadStore, source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredPayload> {
+export async function storePayload(payloads: PayloadStore, source: AsyncIterable<Buffer | string>, maxBytes: number, expectedBytes?: number): Promise<StoredPayload> {
   let sourceFailed = false;
   try {
     return await payloads.put(
       watched(source, () => (sourceFailed = true)),
       maxBytes,
+      expectedBytes,
     );
   } catch (error) {
     if (isGatewayError(error)) throw error;
