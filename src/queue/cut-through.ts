@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/catalogue.js';
+import { unhurried } from '../redis/connect.js';
 import type { PayloadStore } from '../store/payload-store.js';
 import type { LaneGrant } from '../upstream/lane-pool.js';
 import { forward, type ForwardDeps } from './forward.js';
@@ -71,16 +72,16 @@ export class CutThrough {
     // Ended after its one upstream attempt.
     const outcome: JobOutcome = { ...(verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error }), attempts: job.attempts + 1 };
     // The finish (which notifies waiters of repeats) and the reconcile go out together: one round trip.
-    const ended = store.finishDirect(claimed, outcome).catch((error: unknown) => {
+    const ended = unhurried(() => store.finishDirect(claimed, outcome)).catch((error: unknown) => {
       // The upload happened: the client still gets its answer; only repeats may not find it.
       metrics.storeErrors.inc({ operation: 'finish' });
       logger.warn({ err: error, job: job.id }, 'could not record a cut-through answer');
       return true;
     });
     // The client's answer does not wait for their replies (a round trip off every upload): both are
-    // queued on the Redis connection before the answer is written, and it keeps order, so what this
-    // process does next sees them; a repeat that reaches another instance sooner waits for the
-    // finish's notice. Reported once: unless the claim had lapsed and a repeat took over. (No
+    // queued on the Redis connection before the answer is written (written with its next write, a
+    // millisecond later at most: see unhurried), and it keeps order, so what this process does next sees
+    // them; a repeat that reaches another instance sooner waits for the finish's notice. Reported once: unless the claim had lapsed and a repeat took over. (No
     // callback: a job that asks for one is queued.)
     const recorded = Promise.all([ended, reconciled]).then(([first]) => {
       if (first) reportJobEnded(this.deps, job, outcome);

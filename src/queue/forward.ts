@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/catalogue.js';
+import { unhurried } from '../redis/connect.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PayloadLocation, PayloadStore } from '../store/payload-store.js';
@@ -55,8 +56,10 @@ export async function forward(deps: ForwardDeps, grant: LaneReservation, job: Jo
   }
   metrics.dispatchLatency.observe(Math.max(0, clock() - job.createdAt) / 1000);
   // The budget learns from the answer while the job is settled: the client need not wait for both.
-  // After a 429 this gives the upload back and pauses the subject the answer concerns, in the same step.
-  const learning = pool.reconcile(grant, answer).catch((error: unknown) => {
+  // After a 429 this gives the upload back and pauses the subject the answer concerns, in the same
+  // step, at once; what a final answer teaches may share a later write (see unhurried).
+  const final = answer.kind === 'ok' || answer.kind === 'rejected';
+  const learning = (final ? unhurried(() => pool.reconcile(grant, answer)) : pool.reconcile(grant, answer)).catch((error: unknown) => {
     metrics.storeErrors.inc({ operation: 'reconcile' });
     logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
     return {} as { pausedUntil?: number };

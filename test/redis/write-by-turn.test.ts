@@ -1,9 +1,10 @@
 import { once } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createRedis, waitReady } from '../../src/redis/connect.js';
-import { redisUrl } from '../support/redis.js';
+import { createRedis, unhurried, waitReady } from '../../src/redis/connect.js';
+import { redisUrl, testPrefix } from '../support/redis.js';
 
 /** The Writable methods a stream writes through: one call per write reaching the socket. */
 type WritableInternals = Socket & { _write(...args: unknown[]): void; _writev(...args: unknown[]): void };
@@ -14,6 +15,7 @@ describe('a Redis client of the gateway', () => {
     redis = createRedis(redisUrl()) as Redis;
     await waitReady(redis);
   });
+  afterEach(() => vi.restoreAllMocks());
   afterAll(() => redis.disconnect());
 
   it('sends the commands issued in one turn of the event loop in one write', async () => {
@@ -25,6 +27,27 @@ describe('a Redis client of the gateway', () => {
     expect(await replies).toEqual(['PONG', 'a', 'b']);
     expect(batched).toHaveBeenCalledTimes(1);
     expect(single).not.toHaveBeenCalled();
+  });
+
+  it('lets unhurried commands wait for a later turn’s write, keeping their order', async () => {
+    const socket = redis.stream as WritableInternals;
+    const batched = vi.spyOn(socket, '_writev');
+    const single = vi.spyOn(socket, '_write');
+    const key = `${testPrefix()}order`;
+    const later = unhurried(() => redis.set(key, 'unhurried'));
+    await nextTurn();
+    await nextTurn();
+    expect(single).not.toHaveBeenCalled();
+    expect(batched).not.toHaveBeenCalled();
+    const [, read] = await Promise.all([later, redis.getset(key, 'after')]);
+    expect(read).toBe('unhurried');
+    expect(batched).toHaveBeenCalledTimes(1);
+    expect(single).not.toHaveBeenCalled();
+    await redis.del(key);
+  });
+
+  it('sends unhurried commands on their own when nothing follows them', async () => {
+    expect(await unhurried(() => redis.echo('alone'))).toBe('alone');
   });
 
   it('sends again in the next turn, on a new connection too', async () => {
