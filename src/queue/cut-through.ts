@@ -79,10 +79,11 @@ export class CutThrough {
       return true;
     });
     // The client's answer does not wait for their replies (a round trip off every upload): both are
-    // queued on the Redis connection before the answer is written (written with its next write, a
-    // millisecond later at most: see unhurried), and it keeps order, so what this process does next sees
-    // them; a repeat that reaches another instance sooner waits for the finish's notice. Reported once: unless the claim had lapsed and a repeat took over. (No
-    // callback: a job that asks for one is queued.)
+    // queued on the Redis connection before the answer is written (and go out with its next write,
+    // a millisecond later at most: see unhurried), and it keeps order, so what this process does
+    // next sees them; a repeat that reaches another instance sooner waits for the finish's notice.
+    // Reported once: unless the claim had lapsed and a repeat took over. (No callback: a job that
+    // asks for one is queued.)
     const recorded = Promise.all([ended, reconciled]).then(([first]) => {
       if (first) reportJobEnded(this.deps, job, outcome);
     });
