@@ -58,8 +58,8 @@ export async function forward(deps: ForwardDeps, grant: LaneReservation, job: Jo
   // The budget learns from the answer while the job is settled: the client need not wait for both.
   // After a 429 this gives the upload back and pauses the subject the answer concerns, in the same
   // step, at once; what a final answer teaches may share a later write (see unhurried).
-  const final = answer.kind === 'ok' || answer.kind === 'rejected';
-  const learning = (final ? unhurried(() => pool.reconcile(grant, answer)) : pool.reconcile(grant, answer)).catch((error: unknown) => {
+  const reconcile = () => pool.reconcile(grant, answer);
+  const learning = (answer.kind === 'ok' || answer.kind === 'rejected' ? unhurried(reconcile) : reconcile()).catch((error: unknown) => {
     metrics.storeErrors.inc({ operation: 'reconcile' });
     logger.warn({ err: error, lane: lane.id }, 'could not reconcile a lane budget');
     return {} as { pausedUntil?: number };
