@@ -22,7 +22,9 @@ export type Handler = (req: GatewayRequest, res: GatewayResponse, next: (error?:
 export function pathOf(req: GatewayRequest): string {
   const url = req.originalUrl ?? req.url ?? '/';
   // An absolute-form target (`POST http://host/3/image`) is rare enough to pay for a URL parse.
-  return url.startsWith('/') ? url.split('?', 1)[0]! : new URL(url, 'http://localhost').pathname;
+  if (!url.startsWith('/')) return new URL(url, 'http://localhost').pathname;
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
 /** A request header as one string (Express's `req.get`): repeated headers Node keeps as a list are joined. */

@@ -60,15 +60,26 @@ export interface PendingCount {
  */
 export class PendingCounts {
   private pending = new Map<string, number>();
+  private lastMinute = Number.NaN;
+  private lastMinuteText = '';
 
   constructor(private readonly clock: Clock) {}
 
   add(subject: UsageSubject, counters: UsageCounters): void {
-    const minute = minuteOf(this.clock());
+    const minute = this.minuteText(minuteOf(this.clock()));
     for (const field in counters) {
       const value = counters[field]!;
       if (value) this.count(minute, field, subject, value);
     }
+  }
+
+  /** A minute's start as text, made once per minute, not on every count (several per upload). */
+  private minuteText(minute: number): string {
+    if (minute !== this.lastMinute) {
+      this.lastMinute = minute;
+      this.lastMinuteText = String(minute);
+    }
+    return this.lastMinuteText;
   }
 
   /** Everything summed since the last take. */
@@ -87,10 +98,10 @@ export class PendingCounts {
 
   /** Puts back counts whose write failed, so a store outage of a few seconds loses nothing. */
   restore(counts: readonly PendingCount[]): void {
-    for (const { subject, minute, field, value } of counts) this.count(minute, field, subject, value);
+    for (const { subject, minute, field, value } of counts) this.count(String(minute), field, subject, value);
   }
 
-  private count(minute: number, field: string, subject: UsageSubject, value: number): void {
+  private count(minute: string, field: string, subject: UsageSubject, value: number): void {
     const id = `${minute}\n${field}\n${subject}`;
     this.pending.set(id, (this.pending.get(id) ?? 0) + value);
   }

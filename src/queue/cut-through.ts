@@ -62,8 +62,7 @@ export class CutThrough {
       // Claimed but no budget: the queue takes the claimed job over under the same id.
       return claim.kind === 'existing' ? { kind: 'existing', job: claim.job } : { kind: 'queue', job };
     }
-    const claimed: JobRecord = { ...job, status: 'active', direct: true, lane: grant.lane.id };
-    const { verdict, reconciled } = await forward(this.deps, grant, claimed, { payloads: held });
+    const { verdict, reconciled } = await forward(this.deps, grant, job, { payloads: held });
     if (verdict.kind === 'again' || verdict.kind === 'unreadable') {
       // Unreadable held bytes: the queue commits them from the same held copy, or answers 503.
       await reconciled;
@@ -72,7 +71,7 @@ export class CutThrough {
     // Ended after its one upstream attempt.
     const outcome: JobOutcome = { ...(verdict.kind === 'done' ? { status: 'done', result: verdict.image } : { status: 'failed', error: verdict.error }), attempts: job.attempts + 1 };
     // The finish (which notifies waiters of repeats) and the reconcile go out together: one round trip.
-    const ended = unhurried(() => store.finishDirect(claimed, outcome)).catch((error: unknown) => {
+    const ended = unhurried(() => store.finishDirect(job, outcome)).catch((error: unknown) => {
       // The upload happened: the client still gets its answer; only repeats may not find it.
       metrics.storeErrors.inc({ operation: 'finish' });
       logger.warn({ err: error, job: job.id }, 'could not record a cut-through answer');
@@ -87,8 +86,7 @@ export class CutThrough {
     const recorded = Promise.all([ended, reconciled]).then(([first]) => {
       if (first) reportJobEnded(this.deps, job, outcome);
     });
-    const { direct: _direct, ...finished } = claimed;
-    return { kind: 'finished', job: { ...finished, ...outcome, finishedAt: this.deps.clock() }, recorded };
+    return { kind: 'finished', job: { ...job, ...outcome, lane: grant.lane.id, finishedAt: this.deps.clock() }, recorded };
   }
 
   /**

@@ -65,14 +65,16 @@ export async function forward(deps: ForwardDeps, grant: LaneReservation, job: Jo
     return {} as { pausedUntil?: number };
   });
   const reconciled = learning.then(() => {});
-  const line = { ...jobLogFields(job), lane: lane.id, outcome: answer.kind, attempts: job.attempts + 1 };
+  // The 'dispatched' line, built only when its level is written (it is info, on every upload).
+  const line = (extra?: object) => ({ ...jobLogFields(job), lane: lane.id, outcome: answer.kind, attempts: job.attempts + 1, ...extra });
+  const info = logger.isLevelEnabled('info');
   switch (answer.kind) {
     case 'ok':
-      logger.info(line, 'dispatched');
+      if (info) logger.info(line(), 'dispatched');
       return { verdict: { kind: 'done', image: answer.image }, reconciled };
     case 'rejected': {
       const error = new GatewayError('upstreamFailed', { message: answer.message });
-      logger.info({ ...line, upstreamStatus: answer.status, code: error.code }, 'dispatched');
+      if (info) logger.info(line({ upstreamStatus: answer.status, code: error.code }), 'dispatched');
       return { verdict: { kind: 'failed', error: storedError(error) }, reconciled };
     }
     case 'rate-limited': {
@@ -84,10 +86,10 @@ export async function forward(deps: ForwardDeps, grant: LaneReservation, job: Jo
       const attempts = job.attempts + 1;
       if (attempts >= config.upstream.attempts) {
         const error = new GatewayError(answer.timeout ? 'upstreamTimeout' : 'upstreamFailed', { message: `${answer.timeout ? 'Upstream timed out' : 'Upstream failed'} after ${attempts} attempts: ${answer.message}` });
-        logger.warn({ ...line, code: error.code, reason: answer.message }, 'dispatched');
+        logger.warn(line({ code: error.code, reason: answer.message }), 'dispatched');
         return { verdict: { kind: 'failed', error: storedError(error) }, reconciled };
       }
-      logger.info({ ...line, reason: answer.message }, 'dispatched; retrying later');
+      if (info) logger.info(line({ reason: answer.message }), 'dispatched; retrying later');
       return { verdict: { kind: 'again', dueAt: clock() + backoffMs(config.upstream.retryBackoff, attempts), countAttempt: true }, reconciled };
     }
   }

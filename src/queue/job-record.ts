@@ -115,7 +115,9 @@ export function uploadRequestOf(job: JobRecord, payloadAt?: PayloadLocation): Up
 
 /** What every log line about a job names. */
 export function jobLogFields(job: JobRecord): { job: string; keyId: string; requestId?: string } {
-  return { job: job.id, keyId: job.keyId, ...(job.requestId && { requestId: job.requestId }) };
+  const fields: { job: string; keyId: string; requestId?: string } = { job: job.id, keyId: job.keyId };
+  if (job.requestId) fields.requestId = job.requestId;
+  return fields;
 }
 
 export function jobView(job: JobRecord): JobView {
@@ -134,14 +136,14 @@ export function adminJobView(job: JobRecord): AdminJobView {
   return view;
 }
 
-/** Flat string fields, as a Redis hash keeps them. */
-export function encodeJob(job: JobRecord): Record<string, string> {
-  const hash: Record<string, string> = {};
-  for (const [field, value] of Object.entries(job)) {
-    if (value === undefined) continue;
-    hash[field] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+/** Field/value pairs of strings, as a Redis hash keeps them (and HSET takes them). */
+export function encodeJob(job: JobRecord): string[] {
+  const pairs: string[] = [];
+  for (const field in job) {
+    const value: unknown = job[field as keyof JobRecord];
+    if (value !== undefined) pairs.push(field, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
-  return hash;
+  return pairs;
 }
 
 const jsonFields = new Set(['source', 'fields', 'result', 'error']);

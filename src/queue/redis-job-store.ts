@@ -125,7 +125,7 @@ export class RedisJobStore implements JobStore {
         ref ?? '',
         withOrder ? 1 : 0,
         createBy,
-        ...Object.entries(encodeJob(job)).flat(),
+        ...encodeJob(job),
       ],
     );
     const outcome = enqueueOutcome(code);
@@ -345,7 +345,7 @@ export class RedisJobStore implements JobStore {
       this.redis,
       'claimDirectJob',
       this.keys.claimDirectKeys(entries),
-      [job.id, this.limits.leaseMs, this.limits.resultTtlMs, job.idempotencyKey ? 1 : 0, entries.dedupe ? 1 : 0, ...Object.entries(encodeJob(job)).flat()],
+      [job.id, this.limits.leaseMs, this.limits.resultTtlMs, job.idempotencyKey ? 1 : 0, entries.dedupe ? 1 : 0, ...encodeJob(job)],
     );
     if (code === 0) return { kind: 'backlog' };
     if (code === 1) return { kind: 'claimed' };

@@ -211,7 +211,12 @@ class FairUploadQueue implements UploadQueue {
   /** Done, failed (thrown), or 202 with where the job stands once `waitMs` has passed (`order`: its fair order, read at the enqueue). */
   private async answer(job: JobRecord, waitMs: number, order?: FairOrder): Promise<SubmitOutcome> {
     const settled = await this.waitFinished(job, waitMs).catch((error: unknown) => this.storeFailed('wait', error, job));
-    if (settled.status === 'done' && settled.result) return { state: 'done', job: jobView(settled), image: settled.result, ...(settled.lane && { lane: settled.lane }) };
+    if (settled.status === 'done' && settled.result) {
+      // Its answer is the image: only the id is read (the request log's), so no view is built.
+      const done: SubmitOutcome = { state: 'done', job: { id: settled.id }, image: settled.result };
+      if (settled.lane) done.lane = settled.lane;
+      return done;
+    }
     if (settled.status === 'failed') throw jobError(settled);
     // A repeat of an upload still being forwarded straight from another request: its bytes are in no
     // store, so no 202 may promise it; the client retries and then gets its answer.

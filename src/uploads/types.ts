@@ -63,7 +63,7 @@ export interface JobView {
 
 export type SubmitOutcome =
   /** `lane`: the lane that carried it, for the request log. */
-  | { state: 'done'; job: JobView; image: UpstreamImage; lane?: string }
+  | { state: 'done'; job: Pick<JobView, 'id'>; image: UpstreamImage; lane?: string }
   | { state: 'queued'; job: JobView; retryAfterSeconds: number };
 
 export interface SubmitOptions {

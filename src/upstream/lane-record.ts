@@ -7,7 +7,7 @@ import { keepOf, type LaneSpec, type SubjectIndex } from './lane-spec.js';
  * running), `<name>|nb` (a fresh window may not open before), `<name>|carry` (uploads sent at the
  * window's very end, counted again in the next one), `<name>|ok` (an accepted answer was seen in it), and for windows the upstream told
  * us about, `<name>|limit`, `<name>|cost` and `<name>|len` (absent: it only bounds until its reset).
- * `pause` is when a 429's pause ends; `note|<kind>` keeps JSON for the admin view.
+ * `pause` is when a 429's pause ends; `note|client` keeps the upstream's last word on the credits (JSON) for the lane view.
  */
 export type SubjectRecord = Record<string, string>;
 

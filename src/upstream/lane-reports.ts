@@ -31,7 +31,7 @@ export function windowReports(spec: LaneSpec, observed: RateLimitObservation): W
   const { post, user, client } = observed;
   if (post) reports.push(postReport(spec, post));
   if (user) reports.push(learned(0, 'user', user, spec.uploadCost));
-  if (client) reports.push({ subject: 1, name: 'credits', learned: false, ...fields(client), cost: spec.uploadCost });
+  if (client) reports.push(windowReport(1, 'credits', false, client, spec.uploadCost));
   return reports;
 }
 
@@ -39,15 +39,18 @@ function postReport(spec: LaneSpec, post: BudgetReport): WindowReport {
   const matching = spec.windows
     .filter((w) => w.subject === 0 && w.cost === 1 && w.limit === post.limit && (!post.exact || w.windowMs + 1_000 >= post.resetInMs))
     .sort((a, b) => a.windowMs - b.windowMs)[0];
-  return matching ? { subject: 0, name: matching.name, learned: false, ...fields(post), cost: 1 } : learned(0, 'post', post, 1);
+  return matching ? windowReport(0, matching.name, false, post, 1) : learned(0, 'post', post, 1);
 }
 
 function learned(subject: SubjectIndex, kind: string, report: BudgetReport, cost: number): WindowReport {
-  return { subject, name: `${kind}:${report.limit ?? '?'}`, learned: true, ...fields(report), cost };
+  return windowReport(subject, `${kind}:${report.limit ?? '?'}`, true, report, cost);
 }
 
-function fields(report: BudgetReport) {
-  return { ...(report.limit !== undefined && { limit: report.limit }), remaining: report.remaining, inMs: report.resetInMs, exact: report.exact };
+// Built field by field: a conditional spread here cost more than the rest of the report (one per answer).
+function windowReport(subject: SubjectIndex, name: string, learned: boolean, report: BudgetReport, cost: number): WindowReport {
+  const built: WindowReport = { subject, name, learned, remaining: report.remaining, inMs: report.resetInMs, exact: report.exact, cost };
+  if (report.limit !== undefined) built.limit = report.limit;
+  return built;
 }
 
 /** How long each subject pauses after a 429, and whether the counters it came with still showed room. */

@@ -78,7 +78,9 @@ function lowerCased(headers: HeaderBag): (name: string) => string | undefined {
 
 function count(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d+(\.\d+)?$/.test(value)) return undefined;
-  return Math.floor(Number(value));
+  const whole = Math.floor(Number(value));
+  // Hundreds of digits read as Infinity: no count at all, rather than one no budget can reach.
+  return Number.isFinite(whole) ? whole : undefined;
 }
 
 /** A reset header: an epoch in ms (> 1e12) or seconds (> 1e9), else seconds read by `small`. */

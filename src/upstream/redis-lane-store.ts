@@ -14,28 +14,32 @@ type Arg = string | number;
  * consume/reward could only do in one round trip per window, with give-backs racing other instances.
  */
 export class RedisLaneStore implements LaneStore {
+  private readonly fixedBySpec = new WeakMap<LaneSpec, { keys: string[]; windows: Arg[] }>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
   async reserve(spec: LaneSpec): Promise<ReserveOutcome> {
-    const reply = await runScript<Array<number | string>>(this.redis, 'reserveLane', this.subjectKeys(spec), [...windowArgs(spec), spec.ttlMs]);
+    const { keys, windows } = this.fixed(spec);
+    const reply = await runScript<Array<number | string>>(this.redis, 'reserveLane', keys, [...windows, spec.ttlMs]);
     if (Number(reply[0]) !== 1) return { ok: false, retryInMs: Math.max(1, Number(reply[1])) };
     return { ok: true, opened: reply.slice(3).map(String) };
   }
 
   async reconcile(spec: LaneSpec, change: LaneChange): Promise<{ pausedUntil: [number, number] }> {
-    const args: Arg[] = [...windowArgs(spec), spec.ttlMs, change.refund ? 1 : 0, change.accepted ? 1 : 0, ...change.othersInFlight, change.opened.length, ...change.opened, change.reports.length];
+    const { keys, windows } = this.fixed(spec);
+    const args: Arg[] = [...windows, spec.ttlMs, change.refund ? 1 : 0, change.accepted ? 1 : 0, ...change.othersInFlight, change.opened.length, ...change.opened, change.reports.length];
     for (const r of change.reports) args.push(r.subject, r.name, r.learned ? 1 : 0, r.limit ?? -1, r.remaining, Math.max(0, Math.round(r.inMs)), r.exact ? 1 : 0, r.cost);
     args.push(Math.ceil(change.pauseMs[0]), Math.ceil(change.pauseMs[1]), change.notes.length);
     for (const [subject, field, value] of change.notes) args.push(subject, field, value);
-    const reply = await runScript<number[]>(this.redis, 'reconcileLane', this.subjectKeys(spec), args);
+    const reply = await runScript<number[]>(this.redis, 'reconcileLane', keys, args);
     return { pausedUntil: [Number(reply[1]), Number(reply[2])] };
   }
 
   async forget(spec: LaneSpec, what: 'pauses' | 'all'): Promise<void> {
-    const keys = this.subjectKeys(spec);
+    const keys = this.fixed(spec).keys;
     // Both keys share the `{lanes}` slot, so one MULTI drops them together.
     const multi = this.redis.multi();
     for (const key of keys) {
@@ -57,8 +61,14 @@ export class RedisLaneStore implements LaneStore {
     return { now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), records };
   }
 
-  private subjectKeys(spec: LaneSpec): string[] {
-    return spec.subjects.map((subject) => this.keys.laneSubject(subject));
+  /** A lane's keys and window arguments never change: built once per lane, not on every reserve and reconcile. */
+  private fixed(spec: LaneSpec): { keys: string[]; windows: Arg[] } {
+    let fixed = this.fixedBySpec.get(spec);
+    if (!fixed) {
+      fixed = { keys: spec.subjects.map((subject) => this.keys.laneSubject(subject)), windows: windowArgs(spec) };
+      this.fixedBySpec.set(spec, fixed);
+    }
+    return fixed;
   }
 }
 

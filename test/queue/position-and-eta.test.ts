@@ -36,6 +36,7 @@ describe.each(storeKinds)('%s store: what a queued upload is told', (kind) => {
     await queue.start();
     const answer = await queue.submit(upload('app', 0), { waitMs: 0 });
     expect(answer).toMatchObject({ state: 'queued', job: { status: 'queued', position: 1 } });
+    if (answer.state !== 'queued') throw new Error(`answered ${answer.state}`);
     expect(answer.job.eta).toBeUndefined();
     const stats = await queue.stats();
     expect(stats).toMatchObject({ depth: 1 });

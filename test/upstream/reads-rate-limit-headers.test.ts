@@ -51,6 +51,11 @@ describe('readRateLimits', () => {
     expect(readRateLimits({}, now)).toEqual({});
   });
 
+  it('ignores a count too long to be a number (it would read as Infinity)', () => {
+    const huge = '9'.repeat(400);
+    expect(readRateLimits({ 'x-post-rate-limit-limit': huge, 'x-post-rate-limit-remaining': huge, 'x-post-rate-limit-reset': '10', 'x-ratelimit-clientremaining': '5' }, now)).toEqual({ client: { remaining: 5, resetInMs: 86_400_000, exact: false } });
+  });
+
   it('takes the first of repeated header values', () => {
     expect(readRateLimits({ 'x-post-rate-limit-remaining': ['4', '9'], 'x-post-rate-limit-reset': ['60'] }, now).post).toEqual({ remaining: 4, resetInMs: 60_000, exact: true });
   });
