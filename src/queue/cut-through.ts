@@ -16,10 +16,10 @@ export interface CutThroughDeps extends ForwardDeps {
 /** How a cut-through attempt ended for its upload. */
 export type DirectOutcome =
   /**
-   * The upstream answered for good (done, or failed with its message): the client gets that answer.
-   * `recorded` settles once the finish and the budget's reconcile are in the store.
+   * The upstream answered for good (done, or failed with its message), through `lane`: the client
+   * gets that answer. `recorded` settles once the finish and the budget's reconcile are in the store.
    */
-  | { kind: 'finished'; job: JobRecord; recorded: Promise<void> }
+  | { kind: 'finished'; outcome: JobOutcome; lane: string; recorded: Promise<void> }
   /** A repeat (Idempotency-Key, or identical bytes): the earlier job answers it. */
   | { kind: 'existing'; job: JobRecord }
   /** It must wait (jobs waiting, no budget, a 429 or a 5xx to retry): commit its bytes and queue `job`. */
@@ -86,7 +86,7 @@ export class CutThrough {
     const recorded = Promise.all([ended, reconciled]).then(([first]) => {
       if (first) reportJobEnded(this.deps, job, outcome);
     });
-    return { kind: 'finished', job: { ...job, ...outcome, lane: grant.lane.id, finishedAt: this.deps.clock() }, recorded };
+    return { kind: 'finished', outcome, lane: grant.lane.id, recorded };
   }
 
   /**

@@ -99,7 +99,7 @@ export function storedError(error: GatewayError): StoredError {
   return { kind: error.kind, code: error.code, status: error.status, message: error.message };
 }
 
-export function jobError(job: JobRecord): GatewayError {
+export function jobError(job: Pick<JobRecord, 'error'>): GatewayError {
   const error = job.error ?? { kind: 'upstreamFailed', message: 'Upstream failed' };
   return new GatewayError(error.kind, { message: error.message });
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { StoreBackend } from '../store/backend.js';
 import type { PayloadStore } from '../store/payload-store.js';
-import type { JobView, SubmitOptions, SubmitOutcome, UploadRequest } from '../uploads/types.js';
+import type { JobStatus, JobView, SubmitOptions, SubmitOutcome, UploadRequest, UpstreamImage } from '../uploads/types.js';
 import { LanePool } from '../upstream/lane-pool.js';
 import { setLaneGauges } from '../upstream/lane-gauges.js';
 import type { UpstreamClient } from '../upstream/types.js';
@@ -16,7 +16,7 @@ import { CutThrough, type DirectOutcome } from './cut-through.js';
 import { Dispatcher } from './dispatcher.js';
 import { etaFor } from './eta.js';
 import { fairPosition } from './fair-order.js';
-import { adminJobView, jobError, jobView, newJobRecord, storedError, type JobRecord } from './job-record.js';
+import { adminJobView, jobError, jobView, newJobRecord, storedError, type JobRecord, type StoredError } from './job-record.js';
 import { withSignalEffects, type EnqueueResult, type FairOrder, type JobStore, type StoreLimits } from './job-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { OperatorHolds } from '../ops/operator-holds.js';
@@ -142,8 +142,11 @@ class FairUploadQueue implements UploadQueue {
     if (options.held) {
       const direct = await this.untilSettled(this.forwardDirect(job, options.admitted ?? admittedBefore));
       if (direct.kind === 'refused') throw new GatewayError('quotaExhausted', { retryAfterSeconds: 1 });
-      if (direct.kind === 'finished') this.deps.metrics.uploadPaths.inc({ path: 'direct' });
-      if (direct.kind !== 'queue') return this.answer(direct.job, direct.kind === 'existing' ? options.waitMs : 0);
+      if (direct.kind === 'finished') {
+        this.deps.metrics.uploadPaths.inc({ path: 'direct' });
+        return endedAnswer(job.id, { ...direct.outcome, lane: direct.lane });
+      }
+      if (direct.kind === 'existing') return this.answer(direct.job, options.waitMs);
       job = direct.job;
     }
     const payloadRef = request.source.kind === 'payload' ? request.source.ref : undefined;
@@ -211,13 +214,7 @@ class FairUploadQueue implements UploadQueue {
   /** Done, failed (thrown), or 202 with where the job stands once `waitMs` has passed (`order`: its fair order, read at the enqueue). */
   private async answer(job: JobRecord, waitMs: number, order?: FairOrder): Promise<SubmitOutcome> {
     const settled = await this.waitFinished(job, waitMs).catch((error: unknown) => this.storeFailed('wait', error, job));
-    if (settled.status === 'done' && settled.result) {
-      // Its answer is the image: only the id is read (the request log's), so no view is built.
-      const done: SubmitOutcome = { state: 'done', job: { id: settled.id }, image: settled.result };
-      if (settled.lane) done.lane = settled.lane;
-      return done;
-    }
-    if (settled.status === 'failed') throw jobError(settled);
+    if ((settled.status === 'done' && settled.result) || settled.status === 'failed') return endedAnswer(settled.id, settled);
     // A repeat of an upload still being forwarded straight from another request: its bytes are in no
     // store, so no 202 may promise it; the client retries and then gets its answer.
     if (settled.direct) throw new GatewayError('overloaded', { message: 'The same upload is still being forwarded, try again shortly', retryAfterSeconds: 1 });
@@ -447,4 +444,15 @@ class FairUploadQueue implements UploadQueue {
     metrics.queueOldestAge.set(stats.oldestAgeMs / 1000);
     setLaneGauges(metrics, lanes);
   }
+}
+
+/**
+ * A job that ended, answered: its image (with the lane that carried it, for the request log), or its
+ * error thrown. Only the job's id is read from a done answer, so no view of it is built.
+ */
+function endedAnswer(id: string, ended: { status: JobStatus; result?: UpstreamImage | undefined; error?: StoredError | undefined; lane?: string | undefined }): SubmitOutcome {
+  if (ended.status !== 'done' || !ended.result) throw jobError(ended);
+  const done: SubmitOutcome = { state: 'done', job: { id }, image: ended.result };
+  if (ended.lane) done.lane = ended.lane;
+  return done;
 }
