@@ -20,8 +20,8 @@ export class RedisCounterStore implements CounterStore {
   ) {}
 
   async decide(policy: QuotaPolicy, windows: readonly PlannedWindow[], clientIp: string, now: number) {
-    const keyWindows = windows.filter((window) => window.scope === 'key').length;
-    const args = [policy, keyWindows, clientIp, recentIpCapacity, this.rankingTtlMs, ...windows.flatMap((w) => [w.limit, w.windowMs])];
+    const args: Array<string | number> = [policy, windows.filter((window) => window.scope === 'key').length, clientIp, recentIpCapacity, this.rankingTtlMs];
+    for (const w of windows) args.push(w.limit, w.windowMs);
     const reply = await runScript<number[]>(this.redis, 'admit', this.scriptKeys(windows), args);
     const shift = now - Number(reply[1]);
     const counts = windows.map((_, i) => ({ used: Number(reply[2 * i + 2]), resetAt: Number(reply[2 * i + 3]) + shift }));

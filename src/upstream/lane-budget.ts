@@ -6,13 +6,11 @@ import type { StoreBackend } from '../store/backend.js';
 import { liveWindows, num, type SubjectRecord } from './lane-record.js';
 import { pausePlan, windowReports } from './lane-reports.js';
 import { laneSpecs, type LaneSpec, type SubjectIndex } from './lane-spec.js';
-import { createLaneStore, type LaneChange, type LaneStore, type ReserveOutcome } from './lane-store.js';
+import { createLaneStore, type LaneStore, type ReserveOutcome } from './lane-store.js';
 import type { RateLimitObservation, UpstreamAnswer } from './types.js';
 
 export type Reservation = ReserveOutcome;
 
-const noChange = { refund: false, accepted: false, opened: [], reports: [], pauseMs: [0, 0], notes: [] } as const;
-type Change = Omit<LaneChange, 'othersInFlight'>;
 const subjectNames = ['address', 'client'] as const;
 
 /**
@@ -52,18 +50,20 @@ export class LaneBudget {
 
   /** Gives back a reservation that was not used (nothing reached the upstream). */
   async refund(laneId: string): Promise<void> {
-    await this.settle(this.spec(laneId), { ...noChange, refund: true });
+    const spec = this.spec(laneId);
+    await this.store.reconcile(spec, { refund: true, accepted: false, opened: [], reports: [], pauseMs: [0, 0], notes: [], othersInFlight: this.release(spec) });
   }
 
-  /** Applies what ends one reservation, counting it out of the forwards in flight first. */
-  private settle(spec: LaneSpec, change: Change): Promise<{ pausedUntil: [number, number] }> {
-    const others = spec.subjects.map((subject) => {
-      const left = Math.max(0, (this.inFlight.get(subject) ?? 0) - 1);
-      if (left === 0) this.inFlight.delete(subject);
-      else this.inFlight.set(subject, left);
-      return left;
-    });
-    return this.store.reconcile(spec, { ...change, othersInFlight: [others[0]!, others[1]!] });
+  /** Counts one reservation of the lane out of the forwards in flight; per subject, how many others remain. */
+  private release(spec: LaneSpec): [number, number] {
+    return [this.releaseOne(spec.subjects[0]), this.releaseOne(spec.subjects[1])];
+  }
+
+  private releaseOne(subject: string): number {
+    const left = Math.max(0, (this.inFlight.get(subject) ?? 0) - 1);
+    if (left === 0) this.inFlight.delete(subject);
+    else this.inFlight.set(subject, left);
+    return left;
   }
 
   /**
@@ -87,7 +87,7 @@ export class LaneBudget {
       });
     }
     const rateLimited = answer.kind === 'rate-limited';
-    const { pausedUntil } = await this.settle(spec, { refund: rateLimited, accepted: answer.kind === 'ok', opened: rateLimited ? [] : opened, reports: windowReports(spec, answer.limits), pauseMs, notes });
+    const { pausedUntil } = await this.store.reconcile(spec, { refund: rateLimited, accepted: answer.kind === 'ok', opened: rateLimited ? [] : opened, reports: windowReports(spec, answer.limits), pauseMs, notes, othersInFlight: this.release(spec) });
     return rateLimited ? { pausedUntil: Math.max(...pausedUntil) } : {};
   }
 
