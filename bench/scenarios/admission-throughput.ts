@@ -77,7 +77,7 @@ const peerCause =
 /** Where the gateway's time goes beyond the baseline's, as the other scenarios measure it. */
 const causes: Record<number, string> = {
   429: 'the baseline answers without Redis; the gateway makes one admission round trip (see 3. Redis cost) and renders quota headers, on 2 cores it shares with Redis and the load generator',
-  200: 'the gateway process is the bottleneck, one core busy, as the baseline\'s is: per admitted upload it spends ~150–250 µs more CPU (measured from /proc: 600–680 µs vs 430–480 µs on a fast hour, 810–870 vs 560–610 on a slow one), about half of it in the Redis client — 5 script calls and their socket writes (a loopback write costs ~0.1 ms on this machine) — the rest in the admission, the claim, the lane budget and the metrics',
+  200: 'the gateway process is the bottleneck, one core busy, as the baseline\'s is: per admitted upload it spends ~100–250 µs more CPU (measured from /proc: 720–900 µs vs 620–790 µs, the machine\'s speed drifting), most of it the Redis client — 5 script calls, their arguments flattened and encoded one by one, and their socket writes and reads (a loopback write costs ~0.1 ms here) — the rest the admission, the claim, the lane budget and the metrics (see docs/architecture.md, "CPU per upload")',
 };
 
 function compare(figure: string, status: number, gateway: LoadResult, bare: LoadResult, nginx: LoadResult, minRatio: number): Row[] {
